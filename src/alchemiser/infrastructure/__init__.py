@@ -1,0 +1,1 @@
+"""Adapters behind the ports: Alpaca, market data sources, cache, ledger, email, configuration."""

@@ -1,0 +1,1 @@
+"""What a person touches: the Typer CLI, Rich rendering and HTML reports."""

@@ -1,0 +1,1 @@
+"""The `alchemiser` command line."""

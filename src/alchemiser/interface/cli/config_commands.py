@@ -1,0 +1,81 @@
+"""`alchemiser config show|check`."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from pydantic import SecretStr
+from rich.table import Table
+
+from alchemiser import bootstrap
+from alchemiser.domain.redaction import MASK
+from alchemiser.interface.cli.output import console, print_json
+
+app = typer.Typer(help="Inspect and validate the effective settings.", no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return MASK
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    return value
+
+
+def effective_settings() -> dict[str, Any]:
+    settings = bootstrap.load_settings()
+    data = {name: _masked(getattr(settings, name)) for name in type(settings).model_fields}
+    dumped: dict[str, Any] = {}
+    for key, value in data.items():
+        dumped[key] = value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+        if dumped[key] is not None and not isinstance(dumped[key], dict | bool | int | float):
+            dumped[key] = str(dumped[key])
+    portfolio = bootstrap.portfolio_of(settings)
+    dumped["portfolio"] = {
+        "source": portfolio.source,
+        "sleeves": {s.name: {"symphony": s.symphony, "allocation": s.allocation}
+                    for s in portfolio.sleeves},
+    }
+    dumped["ledger_url"] = settings.ledger_url
+    return dumped
+
+
+@app.command()
+def show(json_output: JsonFlag = False) -> None:
+    """Print the effective settings (secrets masked)."""
+    data = effective_settings()
+    if json_output:
+        print_json(data)
+        return
+    table = Table(title="Effective settings", show_lines=False)
+    table.add_column("setting", style="cyan")
+    table.add_column("value")
+    for key, value in _flatten(data):
+        table.add_row(key, "" if value is None else str(value))
+    console.print(table)
+
+
+@app.command()
+def check(json_output: JsonFlag = False) -> None:
+    """Validate settings and the portfolio file; exits non-zero on the first problem."""
+    data = effective_settings()  # raises ConfigurationError, rendered by main
+    if json_output:
+        print_json({"ok": True, "portfolio": data["portfolio"]})
+    else:
+        sleeves = data["portfolio"]["sleeves"]
+        listing = ", ".join(f"{n} {s['allocation']:g}" for n, s in sleeves.items())
+        console.print(f"[green]Configuration OK[/] — sleeves: {listing}")
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = []
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            rows.extend(_flatten(value, name + "."))
+        else:
+            rows.append((name, value))
+    return rows

@@ -1,0 +1,78 @@
+"""Entry point: global options, command groups, and the turning of errors into exit codes."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import click
+import typer
+
+from alchemiser import __version__, bootstrap
+from alchemiser.application.error_handler import ErrorHandler
+from alchemiser.domain.errors import AlchemiserError
+from alchemiser.domain.redaction import Redactor
+from alchemiser.interface.cli import config_commands
+from alchemiser.interface.cli.output import console, render_error
+
+app = typer.Typer(
+    name="alchemiser",
+    help="Multi-strategy trading engine for Composer symphonies.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(config_commands.app, name="config")
+
+_state = {"verbose": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"alchemiser {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _global(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs and tracebacks.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
+    ] = False,
+) -> None:
+    _state["verbose"] = verbose
+    settings = bootstrap.load_settings()
+    bootstrap.setup_logging(settings, verbose=verbose, quiet=quiet)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return the exit code (distinct per error category)."""
+    _state["verbose"] = False
+    try:
+        app(args=argv, prog_name="alchemiser", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        console.print("Aborted.")
+        return 1
+    except Exception as exc:
+        return _report(exc)
+    return 0
+
+
+def _report(exc: Exception) -> int:
+    try:
+        redactor = bootstrap.redactor_for(bootstrap.load_settings())
+    except AlchemiserError:
+        redactor = Redactor()
+    record = ErrorHandler(redact=redactor).handle(exc, component="cli")
+    render_error(record, verbose=_state["verbose"] or "--verbose" in sys.argv)
+    return record.category.exit_code
+
+
+def run() -> None:
+    sys.exit(main())
