@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ SYMPHONIES = SHARED / "symphonies"
 @pytest.fixture(autouse=True)
 def _isolated_environment(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[None]:
+) -> None:
     """Each test gets its own data dir and no ALCHEMISER_/ALPACA_ variables from the caller."""
     import os
 
@@ -24,7 +23,6 @@ def _isolated_environment(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("ALCHEMISER_DATA_DIR", str(home / "data"))
     monkeypatch.chdir(home)  # no stray .env from the checkout
-    yield
 
 
 @pytest.fixture

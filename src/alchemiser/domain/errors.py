@@ -177,7 +177,7 @@ class NotificationError(AlchemiserError):
     default_action = "Check the notification settings with `alchemiser notify test`."
 
 
-class DegradedWarning(AlchemiserError):
+class DegradedWarning(AlchemiserError):  # noqa: N818 - a category, not a failure
     """Something worked, but not as well as it should (fallback used, data note)."""
 
     category = ErrorCategory.WARNING

@@ -23,9 +23,7 @@ class RunContextFilter(logging.Filter):
         record.msg = self._redactor(record.getMessage())
         record.args = None
         if record.exc_info and record.exc_info[1] is not None:
-            record.exc_text = self._redactor(
-                logging.Formatter().formatException(record.exc_info)
-            )
+            record.exc_text = self._redactor(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
         return True
 

@@ -22,7 +22,8 @@ DateArray = npt.NDArray[np.datetime64]
 
 def as_day(value: dt.date | np.datetime64 | str) -> np.datetime64:
     """Normalise a date-like value to numpy's day resolution."""
-    return np.datetime64(value, "D")
+    day: np.datetime64 = np.datetime64(np.asarray(value, dtype="datetime64[D]").item(), "D")
+    return day
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,7 +63,9 @@ class PriceHistory:
         if len(dates) > 1 and not bool(np.all(dates[1:] > dates[:-1])):
             raise DataError("price history dates must be strictly increasing")
         if len(set(self.tickers)) != len(self.tickers):
-            raise DataError("price history has duplicate tickers", context={"tickers": self.tickers})
+            raise DataError(
+                "price history has duplicate tickers", context={"tickers": self.tickers}
+            )
         object.__setattr__(self, "_index", {t: i for i, t in enumerate(self.tickers)})
 
     # -- construction ---------------------------------------------------------------------------
@@ -173,4 +176,4 @@ class _Take(Protocol):
 
 
 def _to_date(day: np.datetime64) -> dt.date:
-    return dt.date.fromisoformat(str(np.datetime64(day, "D")))
+    return dt.date.fromisoformat(str(as_day(day)))

@@ -47,9 +47,7 @@ def load_portfolio(path: Path | None, builtin_names: Collection[str]) -> Portfol
             context={"file": source, "key": "sleeves"},
             suggested_action="Add `[sleeves]` with lines such as `nuclear = 0.3`.",
         )
-    sleeves = tuple(
-        _sleeve(name, value, path, builtin_names) for name, value in table.items()
-    )
+    sleeves = tuple(_sleeve(name, value, path, builtin_names) for name, value in table.items())
     return PortfolioSpec(sleeves=sleeves, source=source)
 
 
@@ -95,6 +93,6 @@ def _resolve(symphony: str, key: str, path: Path, builtin_names: Collection[str]
         )
     raise ConfigurationError(
         f"{path}: {key}: unknown sleeve {symphony!r}; built-ins are "
-        f"{', '.join(sorted(builtin_names))}, or give `symphony = \"path/to/file.clj\"`",
+        f'{", ".join(sorted(builtin_names))}, or give `symphony = "path/to/file.clj"`',
         context={"file": str(path), "key": key},
     )

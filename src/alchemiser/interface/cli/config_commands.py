@@ -36,8 +36,9 @@ def effective_settings() -> dict[str, Any]:
     portfolio = bootstrap.portfolio_of(settings)
     dumped["portfolio"] = {
         "source": portfolio.source,
-        "sleeves": {s.name: {"symphony": s.symphony, "allocation": s.allocation}
-                    for s in portfolio.sleeves},
+        "sleeves": {
+            s.name: {"symphony": s.symphony, "allocation": s.allocation} for s in portfolio.sleeves
+        },
     }
     dumped["ledger_url"] = settings.ledger_url
     return dumped

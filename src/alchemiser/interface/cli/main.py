@@ -5,8 +5,10 @@ from __future__ import annotations
 import sys
 from typing import Annotated
 
-import click
+import logging
+
 import typer
+from typer.exceptions import TyperException
 
 from alchemiser import __version__, bootstrap
 from alchemiser.application.error_handler import ErrorHandler
@@ -35,7 +37,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _global(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs and tracebacks.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Debug logs and tracebacks.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
@@ -49,19 +53,22 @@ def _global(
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code (distinct per error category)."""
     _state["verbose"] = False
+    logging.getLogger().addHandler(logging.NullHandler())  # until settings configure logging
     try:
-        app(args=argv, prog_name="alchemiser", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+        result = app(args=argv, prog_name="alchemiser", standalone_mode=False)
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         console.print("Aborted.")
         return 1
+    except TyperException as exc:  # usage errors: Typer prints them the way Click does
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        return exc.exit_code
     except Exception as exc:
         return _report(exc)
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 def _report(exc: Exception) -> int:
