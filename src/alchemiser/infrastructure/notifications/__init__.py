@@ -1,0 +1,1 @@
+"""Delivery channels (SMTP email, webhook) and the rendering of what they send."""
