@@ -40,8 +40,36 @@ def _all_subclasses(cls: type) -> set[type]:
     return found
 
 
-def test_every_exception_class_is_mapped() -> None:
-    assert _all_subclasses(e.AlchemiserError) <= set(EXPECTED)
+ROOTS = {
+    e.CriticalError: ErrorCategory.CRITICAL,
+    e.TradingError: ErrorCategory.TRADING,
+    e.DataError: ErrorCategory.DATA,
+    e.StrategyError: ErrorCategory.STRATEGY,
+    e.ConfigurationError: ErrorCategory.CONFIGURATION,
+    e.NotificationError: ErrorCategory.NOTIFICATION,
+    e.DegradedWarning: ErrorCategory.WARNING,
+}
+
+
+def _import_every_module() -> None:
+    import importlib
+    import pkgutil
+
+    import alchemiser
+
+    for info in pkgutil.walk_packages(alchemiser.__path__, "alchemiser."):
+        importlib.import_module(info.name)
+
+
+def test_every_exception_class_in_the_package_has_its_roots_category() -> None:
+    """Classes defined anywhere (adapters, use cases) keep the category of their root."""
+    _import_every_module()
+    classes = _all_subclasses(e.AlchemiserError)
+    assert len(classes) >= len(EXPECTED)
+    for cls in classes:
+        roots = [root for root in ROOTS if issubclass(cls, root)]
+        assert len(roots) == 1, f"{cls.__name__} must derive from exactly one category root"
+        assert cls.category is ROOTS[roots[0]], cls.__name__
 
 
 @pytest.mark.parametrize(("cls", "category"), EXPECTED.items(), ids=lambda x: getattr(x, "__name__", x))
