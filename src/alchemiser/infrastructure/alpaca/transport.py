@@ -1,0 +1,99 @@
+"""The HTTP layer under alpaca-py: a rate limit, a timeout, and no hidden retries.
+
+alpaca-py's REST client sends requests without a timeout (a stalled connection hangs forever)
+and retries HTTP 429/504 on its own after a fixed 3 s, ignoring Retry-After and repeating even a
+POST /orders whose 504 may hide an accepted order. We therefore give each client our own
+`requests.Session` and switch its internal retries off; retries happen in `AlpacaBroker`, only
+for idempotent calls, and a submit is resolved by looking the order up instead.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from alchemiser.infrastructure.alpaca.errors import retry_after_seconds
+
+
+class RateLimiter:
+    """At most `max_calls` request starts in any sliding `period`, shared by all clients of an
+    account; a 429's Retry-After pauses everyone until it has passed."""
+
+    def __init__(
+        self,
+        max_calls: int,
+        period: float = 60.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if max_calls < 1:
+            raise ValueError("max_calls must be at least 1")
+        self._max = max_calls
+        self._period = period
+        self._clock = clock
+        self._sleep = sleep
+        self._starts: deque[float] = deque()
+        self._not_before = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def max_calls(self) -> int:
+        return self._max
+
+    def acquire(self) -> float:
+        """Block until a request may start; returns the seconds waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                while self._starts and now - self._starts[0] >= self._period:
+                    self._starts.popleft()
+                wait = max(
+                    self._not_before - now,
+                    (self._starts[0] + self._period - now) if len(self._starts) >= self._max else 0,
+                )
+                if wait <= 0:
+                    self._starts.append(now)
+                    return waited
+            self._sleep(wait)
+            waited += wait
+
+    def pause(self, seconds: float) -> None:
+        """Hold every request for `seconds` (after Alpaca said 429)."""
+        with self._lock:
+            self._not_before = max(self._not_before, self._clock() + seconds)
+
+
+class LimitedSession(requests.Session):
+    """A session that waits for the limiter before each request and applies a default timeout."""
+
+    def __init__(self, limiter: RateLimiter, timeout: float) -> None:
+        super().__init__()
+        self._limiter = limiter
+        self._timeout = timeout
+
+    def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self._timeout)
+        self._limiter.acquire()
+        response: requests.Response = super().request(method, url, *args, **kwargs)
+        if response.status_code == 429:
+            self._limiter.pause(retry_after_seconds(response.headers) or 1.0)
+        return response
+
+
+def take_over_transport(client: Any, session: LimitedSession) -> None:
+    """Route an alpaca-py REST client through `session` with its own retries disabled.
+
+    Uses two attributes of alpaca-py's `RESTClient` (`_session`, `_retry`); the adapter tests
+    fail loudly if a new alpaca-py version renames them.
+    """
+    if not hasattr(client, "_session") or not hasattr(client, "_retry"):
+        raise RuntimeError("alpaca-py RESTClient internals changed: _session/_retry missing")
+    client._session = session
+    client._retry = 0

@@ -1,0 +1,1 @@
+"""In-process doubles of external services (Alpaca, SMTP, ...) used by tests."""
