@@ -1,0 +1,157 @@
+"""NYSE calendar from `exchange_calendars` (SPEC §8.4), answered from plain numpy arrays.
+
+exchange_calendars is the maintained source of sessions, holidays and early closes; it is slow to
+build (~0.1 s) and strict about its bounds, so one instance per process is built lazily and every
+query is a `searchsorted` over precomputed arrays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from functools import cache
+
+import numpy as np
+import numpy.typing as npt
+
+from alchemiser.domain.errors import DataError
+
+DateArray = npt.NDArray[np.datetime64]
+
+CALENDAR_START = dt.date(1990, 1, 2)
+"""Earliest session we answer for; older history is not needed by any strategy."""
+
+
+class NyseCalendar:
+    """The `TradingCalendar` port over XNYS, from 1990 to about a year ahead."""
+
+    def __init__(self, start: dt.date = CALENDAR_START, end: dt.date | None = None) -> None:
+        import exchange_calendars as xcals
+        import pandas as pd
+
+        kwargs: dict[str, object] = {"start": pd.Timestamp(start)}
+        if end is not None:
+            kwargs["end"] = pd.Timestamp(end)
+        with warnings.catch_warnings():
+            # exchange_calendars itself still uses a pandas API that pandas 3 deprecates
+            warnings.simplefilter("ignore", FutureWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            cal = xcals.get_calendar("XNYS", **kwargs)
+        self._sessions: DateArray = cal.sessions.to_numpy().astype("datetime64[D]")
+        opens = cal.schedule["open"].dt.tz_convert(None).to_numpy().astype("datetime64[s]")
+        closes = cal.schedule["close"].dt.tz_convert(None).to_numpy().astype("datetime64[s]")
+        self._opens = opens.astype(np.int64)
+        self._closes = closes.astype(np.int64)
+        self._early: DateArray = cal.early_closes.to_numpy().astype("datetime64[D]")
+
+    # -- bounds ---------------------------------------------------------------------------------
+    @property
+    def first_session(self) -> dt.date:
+        return _date(self._sessions[0])
+
+    @property
+    def last_session(self) -> dt.date:
+        return _date(self._sessions[-1])
+
+    # -- sessions -------------------------------------------------------------------------------
+    def sessions(self, start: dt.date, end: dt.date) -> DateArray:
+        lo = np.searchsorted(self._sessions, _day(start), side="left")
+        hi = np.searchsorted(self._sessions, _day(end), side="right")
+        return self._sessions[lo:hi].copy()
+
+    def is_session(self, day: dt.date) -> bool:
+        self._check_bounds(day)
+        i = int(np.searchsorted(self._sessions, _day(day)))
+        return i < len(self._sessions) and self._sessions[i] == _day(day)
+
+    def previous_session(self, day: dt.date) -> dt.date:
+        i = int(np.searchsorted(self._sessions, _day(day), side="left")) - 1
+        if i < 0:
+            raise self._out_of_range(day)
+        return _date(self._sessions[i])
+
+    def next_session(self, day: dt.date) -> dt.date:
+        i = int(np.searchsorted(self._sessions, _day(day), side="right"))
+        if i >= len(self._sessions):
+            raise self._out_of_range(day)
+        return _date(self._sessions[i])
+
+    def session_on_or_before(self, day: dt.date) -> dt.date:
+        i = int(np.searchsorted(self._sessions, _day(day), side="right")) - 1
+        if i < 0:
+            raise self._out_of_range(day)
+        return _date(self._sessions[i])
+
+    def last_completed_session(self, now: dt.datetime) -> dt.date:
+        session = self.session_on_or_before(now.astimezone(dt.UTC).date())
+        if now < self.close_time(session):
+            session = self.previous_session(session)
+        return session
+
+    def holidays(self, start: dt.date, end: dt.date) -> list[dt.date]:
+        days = np.arange(_day(start), _day(end) + np.timedelta64(1, "D"), dtype="datetime64[D]")
+        weekdays = days[np.is_busday(days)]
+        closed = weekdays[~np.isin(weekdays, self._sessions)]
+        return [_date(d) for d in closed]
+
+    def early_closes(self, start: dt.date, end: dt.date) -> list[dt.date]:
+        mask = (self._early >= _day(start)) & (self._early <= _day(end))
+        return [_date(d) for d in self._early[mask]]
+
+    def is_early_close(self, day: dt.date) -> bool:
+        return bool(np.isin(_day(day), self._early))
+
+    # -- times ----------------------------------------------------------------------------------
+    def open_time(self, day: dt.date) -> dt.datetime:
+        return _utc(self._opens[self._index_of(day)])
+
+    def close_time(self, day: dt.date) -> dt.datetime:
+        return _utc(self._closes[self._index_of(day)])
+
+    def is_open_at(self, moment: dt.datetime) -> bool:
+        if moment.tzinfo is None:
+            raise DataError(
+                "is_open_at needs a timezone-aware time", context={"moment": str(moment)}
+            )
+        seconds = int(moment.timestamp())
+        i = int(np.searchsorted(self._opens, seconds, side="right")) - 1
+        return i >= 0 and seconds < self._closes[i]
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _index_of(self, day: dt.date) -> int:
+        i = int(np.searchsorted(self._sessions, _day(day)))
+        if i >= len(self._sessions) or self._sessions[i] != _day(day):
+            self._check_bounds(day)
+            raise DataError(
+                f"{day.isoformat()} is not an NYSE session", context={"date": day.isoformat()}
+            )
+        return i
+
+    def _check_bounds(self, day: dt.date) -> None:
+        if not self._sessions[0] <= _day(day) <= self._sessions[-1]:
+            raise self._out_of_range(day)
+
+    def _out_of_range(self, day: dt.date) -> DataError:
+        return DataError(
+            f"{day.isoformat()} is outside the NYSE calendar "
+            f"({self.first_session.isoformat()} … {self.last_session.isoformat()})",
+            context={"date": day.isoformat()},
+        )
+
+
+@cache
+def nyse_calendar() -> NyseCalendar:
+    """The process-wide calendar (building one costs ~0.1 s)."""
+    return NyseCalendar()
+
+
+def _day(value: dt.date) -> np.datetime64:
+    return np.datetime64(value.isoformat(), "D")
+
+
+def _date(day: np.datetime64) -> dt.date:
+    return dt.date.fromisoformat(str(day)[:10])
+
+
+def _utc(seconds: np.int64 | int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(int(seconds), tz=dt.UTC)
