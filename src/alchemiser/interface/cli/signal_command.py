@@ -1,0 +1,164 @@
+"""`alchemiser signal`: each strategy's allocation today (or on --as-of) and the blended target."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from alchemiser import bootstrap
+from alchemiser.application.strategy_manager import PortfolioSignal, StrategyManager
+from alchemiser.domain.errors import ConfigurationError
+from alchemiser.domain.portfolio.sleeves import PortfolioSpec, SleeveSpec
+from alchemiser.interface.cli.output import console, print_json
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def signal(
+    *,
+    strategy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--strategy",
+            "-s",
+            help="Built-in name or symphony file; repeat for several (split equally).",
+        ),
+    ] = None,
+    portfolio: Annotated[
+        Path | None, typer.Option("--portfolio", help="Portfolio TOML file (default: configured).")
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="Market data: synthetic, yahoo, alpaca or files:PATH."),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Decision date YYYY-MM-DD (default: today).")
+    ] = None,
+    live: Annotated[
+        bool | None,
+        typer.Option(
+            "--live-price/--closes-only",
+            help="Use the decision-time price as today's close (default: setting).",
+        ),
+    ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show the path each tree took and why.")
+    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Evaluate the strategies and print each allocation and the blended target (SPEC §5)."""
+    settings = bootstrap.load_settings()
+    if strategy and portfolio is not None:
+        raise ConfigurationError(
+            "give either --strategy or --portfolio, not both",
+            suggested_action="Use --portfolio for a weighted mix, --strategy for quick looks.",
+        )
+    spec = (
+        _adhoc_portfolio(strategy)
+        if strategy
+        else bootstrap.portfolio_of(settings, portfolio_file=portfolio)
+    )
+    market = bootstrap.market_data_source(settings, source)
+    manager = StrategyManager(
+        market,
+        bootstrap.load_symphony,
+        history_years=settings.market_data.history_years,
+        today=_today,
+    )
+    decision = _parse_date(as_of) if as_of else None
+    use_live = settings.market_data.use_live_price if live is None else live
+    live_date = None
+    if decision is None and use_live:
+        today = _today()
+        if bootstrap.trading_calendar().is_session(today):
+            live_date = today
+    result = manager.signal(spec, as_of=decision, live_date=live_date)
+    if json_output:
+        print_json(result.as_dict())
+    else:
+        _render(result, explain=explain)
+    result.raise_on_failure()
+
+
+def _today() -> dt.date:
+    return dt.datetime.now(NEW_YORK).date()
+
+
+def _parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigurationError(
+            f"--as-of {text!r} is not a date",
+            context={"option": "--as-of"},
+            suggested_action="Write the date as YYYY-MM-DD.",
+        ) from None
+
+
+def _adhoc_portfolio(refs: list[str]) -> PortfolioSpec:
+    """Strategies named on the command line share the account equally."""
+    names: list[str] = []
+    for ref in refs:
+        base = Path(ref).stem if ref.endswith((".clj", ".json", ".edn")) else ref.lower()
+        name, suffix = base, 2
+        while name in names:
+            name, suffix = f"{base}-{suffix}", suffix + 1
+        names.append(name)
+    share = 1.0 / len(refs)
+    sleeves = tuple(SleeveSpec(n, r, share) for n, r in zip(names, refs, strict=True))
+    return PortfolioSpec(sleeves, source="--strategy")
+
+
+def _render(result: PortfolioSignal, *, explain: bool) -> None:
+    when = "no date" if result.as_of is None else result.as_of.isoformat()
+    if result.synthetic:
+        console.print(
+            f"[bold yellow]SYNTHETIC DATA[/] ({result.source}): simulated prices, not a market "
+            "signal.",
+            highlight=False,
+        )
+    live = " · decision-time price as today's close" if result.live_price else ""
+    console.print(f"Signal as of [bold]{when}[/] · source {result.source}{live}", highlight=False)
+    for name, sleeve in result.sleeves.items():
+        console.print(
+            f"\n[bold]{name}[/] · {sleeve.allocation:.0%} of the account · {sleeve.name} "
+            f"· {sleeve.as_of}",
+            highlight=False,
+        )
+        table = Table()
+        table.add_column("ticker", style="cyan")
+        table.add_column("weight", justify="right")
+        for ticker, weight in sorted(sleeve.weights.items(), key=lambda kv: -kv[1]):
+            table.add_row(ticker, f"{weight:.2%}")
+        console.print(table)
+        if explain:
+            for step in sleeve.explanation:
+                console.print(str(step), markup=False, highlight=False)
+    for name, error in result.errors.items():
+        console.print(f"[bold red]{name} failed:[/] {error.message}", highlight=False)
+        if explain:
+            for step in error.explanation:
+                console.print(str(step), markup=False, highlight=False)
+    _render_target(result)
+
+
+def _render_target(result: PortfolioSignal) -> None:
+    title = "Blended target" + (" (INCOMPLETE: failed sleeves missing)" if result.errors else "")
+    console.print(f"\n[bold]{title}[/]", highlight=False)
+    table = Table()
+    table.add_column("ticker", style="cyan")
+    table.add_column("weight", justify="right")
+    table.add_column("wanted by")
+    target = result.target
+    for ticker, weight in sorted(target.weights.items(), key=lambda kv: -kv[1]):
+        by = ", ".join(f"{s} {w:.2%}" for s, w in target.sleeves_of(ticker).items())
+        table.add_row(ticker, f"{weight:.2%}", by)
+    if target.cash > 1e-9:
+        label = f"(failed: {', '.join(result.errors)})" if result.errors else "(unallocated)"
+        table.add_row(label, f"{target.cash:.2%}", "")
+    console.print(table)
