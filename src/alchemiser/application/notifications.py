@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from alchemiser.application.error_handler import ErrorHandler, ErrorRecord
 from alchemiser.application.run_report import RunReport
 from alchemiser.application.settings import NotificationEvent
+from alchemiser.application.strategy_manager import PortfolioSignal
 from alchemiser.domain.errors import ErrorCategory, NotificationError
 
 if TYPE_CHECKING:
@@ -108,6 +109,23 @@ def run_notifications(report: RunReport) -> list[Notification]:
             )
         )
     return out
+
+
+def signal_digest(signal: PortfolioSignal) -> Notification:
+    """The optional daily digest (`alchemiser signal --email`): each sleeve and the target."""
+    when = "latest session" if signal.as_of is None else signal.as_of.isoformat()
+    synthetic = " · SYNTHETIC DATA" if signal.synthetic else ""
+    lines = [f"Signal as of {when} · market data {signal.source}{synthetic}"]
+    for name, sleeve in signal.sleeves.items():
+        held = ", ".join(f"{t} {w:.1%}" for t, w in sorted(sleeve.weights.items()))
+        lines.append(f"{name} ({sleeve.allocation:.0%}): {held}")
+    lines.extend(f"{name} FAILED: {error.message}" for name, error in signal.errors.items())
+    return Notification(
+        event=NotificationEvent.SIGNAL_DIGEST,
+        subject=f"[Alchemiser] Signal {when}{synthetic}",
+        body="\n".join(lines),
+        data={"target": dict(signal.target.weights)},
+    )
 
 
 class NotificationDispatcher:

@@ -11,10 +11,12 @@ import typer
 from rich.table import Table
 
 from alchemiser import bootstrap
+from alchemiser.application.error_handler import ErrorHandler
+from alchemiser.application.notifications import signal_digest
 from alchemiser.application.strategy_manager import PortfolioSignal, StrategyManager
-from alchemiser.domain.errors import ConfigurationError
+from alchemiser.domain.errors import ConfigurationError, NotificationError
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec, SleeveSpec
-from alchemiser.interface.cli.output import console, print_json
+from alchemiser.interface.cli.output import console, err_console, print_json
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -50,6 +52,10 @@ def signal(
         bool, typer.Option("--explain", help="Show the path each tree took and why.")
     ] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    email: Annotated[
+        bool,
+        typer.Option("--email", help="Also send the signal digest to the configured channels."),
+    ] = False,
 ) -> None:
     """Evaluate the strategies and print each allocation and the blended target (SPEC §5)."""
     settings = bootstrap.load_settings()
@@ -82,7 +88,24 @@ def signal(
         print_json(result.as_dict())
     else:
         _render(result, explain=explain)
+    if email:
+        _send_digest(settings, result)
     result.raise_on_failure()
+
+
+def _send_digest(settings: bootstrap.Settings, result: PortfolioSignal) -> None:
+    errors = ErrorHandler(bootstrap.redactor_for(settings))
+    dispatcher = bootstrap.notification_dispatcher(settings, errors)
+    if not dispatcher.channels:
+        raise NotificationError(
+            "--email was given but no notification channel is configured",
+            suggested_action="Configure email or a webhook, then try `alchemiser notify test`.",
+        )
+    for delivery in dispatcher.dispatch([signal_digest(result)]):
+        state = "sent" if delivery.ok else f"failed: {delivery.detail}"
+        err_console.print(f"signal digest via {delivery.channel}: {state}", highlight=False)
+    if errors.records:
+        raise typer.Exit(NotificationError.category.exit_code)
 
 
 def _today() -> dt.date:
