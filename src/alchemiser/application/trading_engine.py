@@ -1,0 +1,386 @@
+"""The daily trading cycle, top to bottom (SPEC §7).
+
+start the run → trading window → finish what a crashed run left → signals → failed-sleeve policy
+→ data-quality gate → rebalance (reconcile, sell, settle, buy, verify, attribute) → finish the run.
+
+Every failure goes through the ErrorHandler and into the ledger, and ends the run: a cycle is
+never re-run automatically (only single idempotent broker calls are retried, inside execution).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from alchemiser.application.error_handler import ErrorHandler, ErrorRecord
+from alchemiser.application.execution import ExecutionStatus
+from alchemiser.application.ports.broker import Broker
+from alchemiser.application.ports.calendar import TradingCalendar
+from alchemiser.application.ports.ledger import (
+    Ledger,
+    RunInfo,
+    RunStatus,
+    RunSummary,
+    SleeveSignalRecord,
+)
+from alchemiser.application.ports.market_data import MarketDataSource
+from alchemiser.application.rebalancing_orchestrator import (
+    RebalanceOutcome,
+    RebalancingOrchestrator,
+    Target,
+)
+from alchemiser.application.run_context import current_run_id, new_run_id
+from alchemiser.application.settings import (
+    ExecutionSettings,
+    MarketDataSettings,
+    RebalanceSettings,
+    SleeveFailurePolicy,
+    StrategySettings,
+)
+from alchemiser.application.strategy_manager import PortfolioSignal, StrategyManager
+from alchemiser.domain.attribution.runs import keep_failed_sleeves
+from alchemiser.domain.errors import MarketClosedError, TradingError
+from alchemiser.domain.market.quality import check_quality, enforce
+from alchemiser.domain.portfolio.sleeves import PortfolioSpec
+from alchemiser.domain.symphony.evaluator import required_tickers
+from alchemiser.domain.symphony.tree import Symphony
+from alchemiser.domain.trading import MarketClock, Symbol
+
+NEW_YORK = ZoneInfo("America/New_York")
+QUALITY_LOOKBACK_DAYS = 45
+"""The quality gate checks the recent prices a decision rests on (gaps, staleness, jumps)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CycleRequest:
+    portfolio: PortfolioSpec
+    mode: str
+    """sim, paper or live."""
+    config: Mapping[str, Any]
+    """The effective settings, secrets masked, stored with the run."""
+    dry_run: bool = False
+    force: bool = False
+
+
+@dataclass(slots=True)
+class CycleResult:
+    run_id: str
+    mode: str
+    broker: str
+    data_source: str
+    synthetic: bool
+    trading_day: dt.date
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    status: RunStatus = RunStatus.RUNNING
+    signal: PortfolioSignal | None = None
+    target: Target | None = None
+    outcome: RebalanceOutcome | None = None
+    errors: list[ErrorRecord] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class TradingEngine:
+    def __init__(
+        self,
+        *,
+        broker: Broker,
+        ledger: Ledger,
+        strategies: StrategyManager,
+        market_data: MarketDataSource,
+        calendar: TradingCalendar,
+        load_symphony: Callable[[str], Symphony],
+        orchestrator: RebalancingOrchestrator,
+        execution: ExecutionSettings,
+        market: MarketDataSettings,
+        strategy: StrategySettings,
+        rebalance: RebalanceSettings,
+        errors: ErrorHandler,
+    ) -> None:
+        self._broker = broker
+        self._ledger = ledger
+        self._strategies = strategies
+        self._market_data = market_data
+        self._calendar = calendar
+        self._load_symphony = load_symphony
+        self._orchestrator = orchestrator
+        self._execution = execution
+        self._market = market
+        self._strategy = strategy
+        self._cash_reserve = Decimal(repr(rebalance.cash_reserve))
+        self._errors = errors
+
+    def run(self, request: CycleRequest) -> CycleResult:
+        run_id = new_run_id()
+        token = current_run_id.set(run_id)
+        clock = self._broker.clock()
+        result = CycleResult(
+            run_id=run_id,
+            mode=request.mode,
+            broker=self._broker.name,
+            data_source=self._market_data.name,
+            synthetic=self._market_data.synthetic,
+            trading_day=clock.now.astimezone(NEW_YORK).date(),
+        )
+        stale, busy = self._stale_runs()
+        self._ledger.start_run(
+            RunInfo(
+                run_id=run_id,
+                trading_day=result.trading_day,
+                mode=request.mode,
+                broker=self._broker.name,
+                data_source=self._market_data.name,
+                started_at=result.started_at,
+                config=dict(request.config) | {"process": _process()},
+                resumed_from=stale[-1].run_id if stale and not request.dry_run else None,
+            )
+        )
+        started = time.perf_counter()
+        try:
+            if busy is not None:
+                raise busy
+            self._check_trading_window(run_id, clock, request, result)
+            if not request.dry_run:
+                result.notes += self._orchestrator.recover(run_id, stale)
+            result.signal = self._signals(run_id, request.portfolio, result)
+            result.target = self._target(run_id, result.signal, result)
+            self._quality_gate(request.portfolio, result.signal, result.trading_day)
+            result.outcome = self._orchestrator.rebalance(
+                run_id, result.target, dry_run=request.dry_run
+            )
+            result.notes += result.outcome.notes
+            self._collect_execution_errors(result.outcome, result)
+            result.timings |= result.outcome.timings
+            result.status = RunStatus.DRY_RUN if request.dry_run else RunStatus.COMPLETED
+        except MarketClosedError as exc:
+            result.status = RunStatus.REFUSED
+            self._record_failure(run_id, exc, result)
+        except Exception as exc:  # every failure is recorded and ends the run; never retried
+            result.status = RunStatus.FAILED
+            self._record_failure(run_id, exc, result)
+        result.timings["total"] = time.perf_counter() - started
+        self._ledger.finish_run(run_id, result.status, _summary(result))
+        current_run_id.reset(token)
+        return result
+
+    # -- steps ----------------------------------------------------------------------------------
+    def _check_trading_window(
+        self, run_id: str, clock: MarketClock, request: CycleRequest, result: CycleResult
+    ) -> None:
+        """Trade only from the window start (ET; earlier on early-close days) to the close."""
+        opens, closes = trading_window(self._calendar, self._execution, result.trading_day)
+        inside = opens is not None and closes is not None and opens <= clock.now < closes
+        if inside and clock.is_open:
+            return
+        where = (
+            "not a trading session"
+            if opens is None
+            else f"outside the trading window {_et(opens)}–{_et(closes)} ET"
+        )
+        message = f"{result.trading_day}: {where} (broker time {_et(clock.now)} ET)"
+        if request.dry_run or request.force:
+            flag = "--dry-run" if request.dry_run else "--force"
+            note = f"{message}; continuing because of {flag}"
+            result.notes.append(note)
+            self._ledger.record_event(run_id, "market_hours", note)
+            return
+        raise MarketClosedError(
+            message,
+            context={
+                "broker_time": clock.now.isoformat(),
+                "window_start": self._execution.window_start,
+            },
+            suggested_action="Run inside the trading window, or pass --force to trade anyway.",
+        )
+
+    def _stale_runs(self) -> tuple[list[RunSummary], TradingError | None]:
+        """Runs of this broker still marked running whose process is gone (crashed or killed),
+        or the error to stop with when one of them is alive in another process."""
+        stale = []
+        for run in self._ledger.unfinished_runs():
+            if run.broker != self._broker.name:
+                continue
+            config = (self._ledger.run_detail(run.run_id).get("run") or {}).get("config") or {}
+            owner = config.get("process", {}) if isinstance(config, dict) else {}
+            if _alive_elsewhere(owner):
+                return [], TradingError(
+                    f"run {run.run_id} is still in progress (pid {owner.get('pid')})",
+                    context={"run_id": run.run_id},
+                    suggested_action="Wait for it to finish; two cycles must not trade at once.",
+                )
+            stale.append(run)
+        return stale, None
+
+    def _signals(
+        self, run_id: str, portfolio: PortfolioSpec, result: CycleResult
+    ) -> PortfolioSignal:
+        started = time.perf_counter()
+        live = result.trading_day if self._market.use_live_price else None
+        signal = self._strategies.signal(portfolio, live_date=live)
+        records = [
+            SleeveSignalRecord(
+                sleeve=s.sleeve,
+                allocation=s.allocation,
+                ok=True,
+                weights=dict(s.weights),
+                explanation=[step.as_dict() for step in s.explanation],
+            )
+            for s in signal.sleeves.values()
+        ] + [
+            SleeveSignalRecord(
+                sleeve=name,
+                allocation=signal.allocations[name],
+                ok=False,
+                weights={},
+                explanation=[step.as_dict() for step in error.explanation],
+                error=error.message,
+            )
+            for name, error in signal.errors.items()
+        ]
+        self._ledger.record_signals(run_id, records)
+        result.timings["signal"] = time.perf_counter() - started
+        return signal
+
+    def _target(self, run_id: str, signal: PortfolioSignal, result: CycleResult) -> Target:
+        """The blend; a failed sleeve stops the run (default) or keeps its current holdings."""
+        if signal.errors and self._strategy.on_sleeve_failure is SleeveFailurePolicy.STOP:
+            signal.raise_on_failure()
+        weights = dict(signal.target.weights)
+        attribution = {t: dict(by) for t, by in signal.target.attribution.items()}
+        if signal.errors:
+            for error in signal.errors.values():  # reported (exit code, email), not fatal
+                record = self._errors.handle(error, component="strategy_manager")
+                result.errors.append(record)
+                self._ledger.record_error(run_id, record.as_dict())
+            weights, attribution = self._keep_failed_sleeves(run_id, signal, attribution, result)
+        target = Target(weights=weights, attribution=attribution, keep=frozenset(signal.errors))
+        self._ledger.record_target(run_id, target.weights, target.attribution)
+        return target
+
+    def _keep_failed_sleeves(
+        self,
+        run_id: str,
+        signal: PortfolioSignal,
+        attribution: dict[str, dict[str, float]],
+        result: CycleResult,
+    ) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+        """Each failed sleeve's holdings frozen at their value today (see keep_failed_sleeves)."""
+        book = self._ledger.load_book(self._broker.name)
+        failed = list(signal.errors)
+        held = {name: book.sleeves[name].holdings for name in failed if name in book.sleeves}
+        symbols = sorted({sym for holdings in held.values() for sym in holdings})
+        quotes = self._broker.quotes([Symbol(s) for s in symbols]) if symbols else {}
+        investable = self._broker.account().equity * (1 - self._cash_reserve)
+        kept: dict[str, dict[str, float]] = {}
+        for name in failed:
+            kept[name] = {
+                sym: float(h.qty * quotes[Symbol(sym)].mid / investable)
+                for sym, h in held.get(name, {}).items()
+            }
+        weights, merged = keep_failed_sleeves(attribution, signal.allocations, kept)
+        for name, by_symbol in kept.items():
+            note = (
+                f"sleeve {name} failed; keeping its holdings ({_fmt(by_symbol)} of investable)"
+                if by_symbol
+                else f"sleeve {name} failed and holds nothing; its allocation stays in cash"
+            )
+            result.notes.append(note)
+            self._ledger.record_event(run_id, "signals", note)
+        return weights, merged
+
+    def _quality_gate(
+        self, portfolio: PortfolioSpec, signal: PortfolioSignal, day: dt.date
+    ) -> None:
+        """Refuse to trade on stale, gappy, non-positive or jumping prices (SPEC §8.2), for the
+        tickers of every sleeve whose signal is traded today."""
+        traded = [s for s in portfolio.sleeves if s.name in signal.sleeves]
+        symphonies = [self._load_symphony(s.symphony) for s in traded]
+        tickers = sorted({t for symphony in symphonies for t in required_tickers(symphony)})
+        start = day - dt.timedelta(days=QUALITY_LOOKBACK_DAYS)
+        history = self._market_data.history(tickers, start, day)
+        problems = check_quality(
+            history,
+            expected_last_session=self._calendar.previous_session(day),
+            sessions=self._calendar.sessions(start, day),
+            max_daily_move=self._market.max_daily_move,
+        )
+        enforce(problems, trading=True)
+
+    def _collect_execution_errors(self, outcome: RebalanceOutcome, result: CycleResult) -> None:
+        """A symbol that did not trade as planned is a run error (TRADING exit code); an error
+        the ladder recovered from (a rejected limit, then filled at market) is only a note.
+        Both are already in the ledger."""
+        for execution in outcome.results:
+            if execution.status in (ExecutionStatus.FILLED, ExecutionStatus.SKIPPED):
+                result.notes += [f"{e.message} (recovered)" for e in execution.errors]
+            else:
+                result.errors += execution.errors
+
+    def _record_failure(self, run_id: str, exc: Exception, result: CycleResult) -> None:
+        record = self._errors.handle(exc, component="trading_engine")
+        result.errors.append(record)
+        self._ledger.record_error(run_id, record.as_dict())
+
+
+def trading_window(
+    calendar: TradingCalendar, execution: ExecutionSettings, day: dt.date
+) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """(window start, close) of `day` as aware UTC datetimes; (None, None) on a non-session."""
+    if not calendar.is_session(day):
+        return None, None
+    start = (
+        execution.early_close_window_start
+        if calendar.is_early_close(day)
+        else execution.window_start
+    )
+    hours, minutes = (int(p) for p in start.split(":"))
+    opens = dt.datetime.combine(day, dt.time(hours, minutes), tzinfo=NEW_YORK)
+    return opens.astimezone(dt.UTC), calendar.close_time(day)
+
+
+def _summary(result: CycleResult) -> dict[str, Any]:
+    outcome = result.outcome
+    return {
+        "notes": result.notes,
+        "errors": [e.message for e in result.errors],
+        "orders": len(outcome.orders) if outcome else 0,
+        "residual_drift": (
+            str(outcome.residual_drift) if outcome and outcome.account_after else None
+        ),
+        "timings": result.timings,
+    }
+
+
+def _process() -> dict[str, Any]:
+    return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
+def _alive_elsewhere(owner: Mapping[str, Any]) -> bool:
+    """True when the run's process is another process on this host that still exists."""
+    pid = owner.get("pid")
+    if not isinstance(pid, int) or owner.get("host") != socket.gethostname():
+        return False
+    if pid == os.getpid():
+        return False  # an earlier cycle of this very process that died mid-way
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _et(moment: dt.datetime | None) -> str:
+    return "-" if moment is None else moment.astimezone(NEW_YORK).strftime("%H:%M")
+
+
+def _fmt(weights: Mapping[str, float]) -> str:
+    return ", ".join(f"{s} {w:.1%}" for s, w in sorted(weights.items()))
