@@ -72,7 +72,9 @@ def test_every_exception_class_in_the_package_has_its_roots_category() -> None:
         assert cls.category is ROOTS[roots[0]], cls.__name__
 
 
-@pytest.mark.parametrize(("cls", "category"), EXPECTED.items(), ids=lambda x: getattr(x, "__name__", x))
+@pytest.mark.parametrize(
+    ("cls", "category"), EXPECTED.items(), ids=lambda x: getattr(x, "__name__", x)
+)
 def test_category_mapping(cls: type[e.AlchemiserError], category: ErrorCategory) -> None:
     record = ErrorHandler().handle(cls("boom"), component="test")
     assert record.category is category

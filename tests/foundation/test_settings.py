@@ -102,7 +102,9 @@ class TestPortfolioFile:
         assert "klm=0.3" in message
 
     def test_sum_within_tolerance_is_accepted(self, tmp_path: Path) -> None:
-        path = _write(tmp_path, "[sleeves]\nnuclear = 0.3333333\ntecl = 0.3333333\nklm = 0.3333334\n")
+        path = _write(
+            tmp_path, "[sleeves]\nnuclear = 0.3333333\ntecl = 0.3333333\nklm = 0.3333334\n"
+        )
         assert len(load_portfolio(path, BUILTINS).sleeves) == 3
 
     def test_negative_allocation(self, tmp_path: Path) -> None:
@@ -119,7 +121,9 @@ class TestPortfolioFile:
 
     def test_missing_symphony_file(self, tmp_path: Path) -> None:
         path = _write(tmp_path, '[sleeves.x]\nsymphony = "nope.clj"\nallocation = 1.0\n')
-        with pytest.raises(ConfigurationError, match=r"sleeves\.x: symphony file 'nope.clj' not found"):
+        with pytest.raises(
+            ConfigurationError, match=r"sleeves\.x: symphony file 'nope.clj' not found"
+        ):
             load_portfolio(path, BUILTINS)
 
     def test_malformed_toml(self, tmp_path: Path) -> None:
@@ -131,7 +135,9 @@ class TestPortfolioFile:
 
     def test_non_numeric_allocation(self, tmp_path: Path) -> None:
         path = _write(tmp_path, '[sleeves]\nnuclear = "half"\n')
-        with pytest.raises(ConfigurationError, match=r"sleeves\.nuclear allocation must be a number"):
+        with pytest.raises(
+            ConfigurationError, match=r"sleeves\.nuclear allocation must be a number"
+        ):
             load_portfolio(path, BUILTINS)
 
     def test_unknown_key_in_sleeve(self, tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 from pydantic import SecretStr
@@ -10,11 +10,10 @@ from rich.table import Table
 
 from alchemiser import bootstrap
 from alchemiser.domain.redaction import MASK
+from alchemiser.interface.cli.options import JsonFlag
 from alchemiser.interface.cli.output import console, print_json
 
 app = typer.Typer(help="Inspect and validate the effective settings.", no_args_is_help=True)
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 def _masked(value: Any) -> Any:

@@ -21,11 +21,11 @@ from alchemiser.domain.market.price_history import PriceHistory
 from alchemiser.domain.market.quality import MAX_LISTED, check_quality, enforce
 from alchemiser.domain.symphony.indicators import compute_indicator, indicator_warmup
 from alchemiser.domain.symphony.parser import METRIC_ALIASES
+from alchemiser.interface.cli.options import JsonFlag
 from alchemiser.interface.cli.output import console, print_json
 
 app = typer.Typer(help="Fetch, inspect and check market data.", no_args_is_help=True)
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 SourceOption = Annotated[
     str | None,
     typer.Option("--source", help="Market data: synthetic, yahoo, alpaca or files:PATH."),

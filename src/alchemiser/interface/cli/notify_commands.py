@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
 import typer
 
@@ -12,6 +11,7 @@ from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.notifications import Notification
 from alchemiser.application.settings import NotificationEvent
 from alchemiser.domain.errors import NotificationError
+from alchemiser.interface.cli.options import JsonFlag
 from alchemiser.interface.cli.output import console, print_json
 
 app = typer.Typer(help="Email and webhook notifications.", no_args_is_help=True)
@@ -19,7 +19,7 @@ app = typer.Typer(help="Email and webhook notifications.", no_args_is_help=True)
 
 @app.command("test")
 def send_test(
-    json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    json_output: JsonFlag = False,
 ) -> None:
     """Send a test message through every configured channel and report each result."""
     settings = bootstrap.load_settings()

@@ -16,6 +16,7 @@ from alchemiser.application.notifications import signal_digest
 from alchemiser.application.strategy_manager import PortfolioSignal, StrategyManager
 from alchemiser.domain.errors import ConfigurationError, NotificationError
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec, SleeveSpec
+from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption, StrategyOption
 from alchemiser.interface.cli.output import console, err_console, print_json
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -23,21 +24,9 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 def signal(
     *,
-    strategy: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--strategy",
-            "-s",
-            help="Built-in name or symphony file; repeat for several (split equally).",
-        ),
-    ] = None,
-    portfolio: Annotated[
-        Path | None, typer.Option("--portfolio", help="Portfolio TOML file (default: configured).")
-    ] = None,
-    source: Annotated[
-        str | None,
-        typer.Option("--source", help="Market data: synthetic, yahoo, alpaca or files:PATH."),
-    ] = None,
+    strategy: StrategyOption = None,
+    portfolio: PortfolioOption = None,
+    source: SourceOption = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Decision date YYYY-MM-DD (default: today).")
     ] = None,
@@ -51,7 +40,7 @@ def signal(
     explain: Annotated[
         bool, typer.Option("--explain", help="Show the path each tree took and why.")
     ] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    json_output: JsonFlag = False,
     email: Annotated[
         bool,
         typer.Option("--email", help="Also send the signal digest to the configured channels."),

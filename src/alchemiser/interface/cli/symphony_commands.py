@@ -15,6 +15,7 @@ from alchemiser.domain.errors import AlchemiserError, StrategyError, SymphonyPar
 from alchemiser.domain.symphony.clj_writer import to_clj
 from alchemiser.domain.symphony.composer_json import dumps_composer_json
 from alchemiser.domain.symphony.validator import Problem, Severity, ValidationReport, validate
+from alchemiser.interface.cli.options import JsonFlag
 from alchemiser.interface.cli.output import console, print_json
 
 app = typer.Typer(
@@ -22,7 +23,6 @@ app = typer.Typer(
 )
 
 SYMPHONY_SUFFIXES = frozenset({".clj", ".edn", ".json"})
-JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
 class TargetFormat(StrEnum):

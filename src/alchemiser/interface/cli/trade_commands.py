@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -25,15 +24,12 @@ from alchemiser.application.trading_engine import CycleRequest, CycleResult
 from alchemiser.domain.attribution.runs import sleeve_view
 from alchemiser.domain.errors import ConfigurationError
 from alchemiser.domain.trading import AccountSnapshot, Symbol
+from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption
 from alchemiser.interface.cli.output import console, print_json
 
 BrokerOption = Annotated[
     str | None,
     typer.Option("--broker", help="sim (embedded default) or alpaca (paper unless --live)."),
-]
-JsonOption = Annotated[
-    bool,
-    typer.Option("--json", help="Machine-readable output; money and quantities as JSON numbers."),
 ]
 
 
@@ -50,14 +46,9 @@ def trade(
     force: Annotated[
         bool, typer.Option("--force", help="Trade outside the trading window.")
     ] = False,
-    portfolio: Annotated[
-        Path | None, typer.Option("--portfolio", help="Portfolio TOML file (default: configured).")
-    ] = None,
-    source: Annotated[
-        str | None,
-        typer.Option("--source", help="Market data: synthetic, yahoo, alpaca or files:PATH."),
-    ] = None,
-    json_output: JsonOption = False,
+    portfolio: PortfolioOption = None,
+    source: SourceOption = None,
+    json_output: JsonFlag = False,
 ) -> None:
     """Run today's cycle: signals → plan → sell → settle → buy → verify (sim broker by default)."""
     settings = bootstrap.load_settings()
@@ -105,7 +96,7 @@ def status(
     *,
     broker: BrokerOption = None,
     live: Annotated[bool, typer.Option("--live", help="The LIVE Alpaca account.")] = False,
-    json_output: JsonOption = False,
+    json_output: JsonFlag = False,
 ) -> None:
     """The account now (from the broker) and each sleeve's virtual holdings and P&L."""
     settings = bootstrap.load_settings()
@@ -137,7 +128,7 @@ def history(
     *,
     run: Annotated[str | None, typer.Option("--run", help="Show everything of one run.")] = None,
     limit: Annotated[int, typer.Option("--limit", help="How many recent runs.")] = 20,
-    json_output: JsonOption = False,
+    json_output: JsonFlag = False,
 ) -> None:
     """Past runs, or everything recorded for one run (signals, plan, orders, fills, errors)."""
     ledger = bootstrap.ledger(bootstrap.load_settings())
