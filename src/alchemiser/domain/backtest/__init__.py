@@ -1,0 +1,1 @@
+"""Pure backtest maths: costs, rebalancing rules, portfolio simulation and performance metrics."""

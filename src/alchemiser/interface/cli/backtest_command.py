@@ -1,0 +1,307 @@
+"""`alchemiser backtest`: the symphony engine over history, with metrics and an HTML tearsheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from alchemiser import bootstrap
+from alchemiser.application.backtest import BacktestConfig, BacktestResult, run_backtest
+from alchemiser.application.backtest.backtester import sleeves_from_specs
+from alchemiser.domain.backtest.costs import CostModel
+from alchemiser.domain.backtest.metrics import Metrics, compute_metrics
+from alchemiser.domain.backtest.rebalancing import RebalanceKind, parse_policy
+from alchemiser.domain.errors import ConfigurationError
+from alchemiser.domain.portfolio.sleeves import PortfolioSpec, SleeveSpec
+from alchemiser.interface.cli.output import console, err_console, print_json
+
+SYMPHONY_SUFFIXES = (".clj", ".json", ".edn")
+WARMUP_YEARS = 3
+
+
+def backtest(
+    *,
+    strategy: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--strategy",
+            "-s",
+            help="Built-in name or symphony file; repeat for several (split equally).",
+        ),
+    ] = None,
+    portfolio: Annotated[
+        Path | None, typer.Option("--portfolio", help="Portfolio TOML file (default: configured).")
+    ] = None,
+    start: Annotated[
+        str | None, typer.Option("--start", help="First session YYYY-MM-DD (default: earliest).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--end", help="Last session YYYY-MM-DD (default: latest).")
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="Market data: synthetic, yahoo, alpaca or files:PATH."),
+    ] = None,
+    capital: Annotated[float, typer.Option("--capital", help="Starting capital ($).")] = 100_000.0,
+    slippage_bps: Annotated[
+        float, typer.Option("--slippage-bps", help="Slippage on traded value, in bps.")
+    ] = 1.0,
+    rebalance: Annotated[
+        str | None,
+        typer.Option(
+            "--rebalance",
+            help="Override every symphony's own rule: daily, weekly, monthly, quarterly, "
+            "yearly, threshold:X or none.",
+        ),
+    ] = None,
+    sleeve_rebalance: Annotated[
+        str,
+        typer.Option(
+            "--sleeve-rebalance",
+            help="Bring sleeves back to their allocations: never (default), weekly, monthly, "
+            "quarterly or yearly.",
+        ),
+    ] = "never",
+    benchmark: Annotated[
+        str, typer.Option("--benchmark", help="Benchmark ticker, or 'none'.")
+    ] = "SPY",
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the HTML tearsheet to this file.")
+    ] = None,
+    log_scale: Annotated[
+        bool, typer.Option("--log-scale/--linear-scale", help="Equity chart scale in the report.")
+    ] = True,
+    fees: Annotated[
+        bool, typer.Option("--fees/--no-fees", help="Charge the SEC fee and FINRA TAF on sells.")
+    ] = True,
+    weights_out: Annotated[
+        Path | None,
+        typer.Option("--weights-out", help="CSV of the weights held after each close's trades."),
+    ] = None,
+    equity_out: Annotated[
+        Path | None,
+        typer.Option("--equity-out", help="CSV of portfolio, sleeve and benchmark values."),
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Backtest the strategies (SPEC §11): decide and trade at each close, costs included."""
+    settings = bootstrap.load_settings()
+    if strategy and portfolio is not None:
+        raise ConfigurationError(
+            "give either --strategy or --portfolio, not both",
+            suggested_action="Use --portfolio for a weighted mix, --strategy for quick looks.",
+        )
+    spec = (
+        adhoc_portfolio(strategy)
+        if strategy
+        else bootstrap.portfolio_of(settings, portfolio_file=portfolio)
+    )
+    first = _date(start, "--start")
+    config = BacktestConfig(
+        start=first,
+        history_start=_history_start(first, settings.market_data.history_years),
+        end=_date(end, "--end"),
+        capital=capital,
+        costs=CostModel(slippage_bps=slippage_bps, fees=fees),
+        rebalance=parse_policy(rebalance) if rebalance else None,
+        benchmark=None if benchmark.strip().lower() == "none" else benchmark.strip().upper(),
+        sleeve_rebalance=_sleeve_rebalance(sleeve_rebalance),
+    )
+    steps = len(spec.sleeves) + 3 + (report is not None)  # symphonies, data, sleeves, simulation
+    with _progress(enabled=not json_output, steps=steps) as step:
+        step("loading symphonies")
+        sleeves = sleeves_from_specs(spec.sleeves, bootstrap.load_symphony)
+        market = bootstrap.market_data_source(settings, source)
+        result = run_backtest(sleeves, market, config, progress=step)
+        if report is not None:
+            step("writing the report")
+            from alchemiser.interface.reports.tearsheet import write_tearsheet
+
+            write_tearsheet(result, report, log_scale=log_scale)
+    if weights_out is not None:
+        weights_frame(result).to_csv(weights_out, float_format="%.8g")
+    if equity_out is not None:
+        equity_frame(result).to_csv(equity_out, float_format="%.6f")
+    if json_output:
+        payload = result.to_json()
+        payload["report"] = str(report) if report else None
+        print_json(payload)
+        return
+    _render(result, report)
+
+
+def adhoc_portfolio(refs: list[str]) -> PortfolioSpec:
+    """Strategies named on the command line share the account equally."""
+    names: list[str] = []
+    for ref in refs:
+        base = Path(ref).stem if ref.endswith(SYMPHONY_SUFFIXES) else ref.lower()
+        name, suffix = base, 2
+        while name in names:
+            name, suffix = f"{base}-{suffix}", suffix + 1
+        names.append(name)
+    share = 1.0 / len(refs)
+    sleeves = tuple(SleeveSpec(n, r, share) for n, r in zip(names, refs, strict=True))
+    return PortfolioSpec(sleeves, source="--strategy")
+
+
+def weights_frame(result: BacktestResult) -> pd.DataFrame:
+    index = pd.Index([str(d) for d in result.dates], name="date")
+    return pd.DataFrame(result.weights, index=index, columns=list(result.tickers))
+
+
+def equity_frame(result: BacktestResult) -> pd.DataFrame:
+    index = pd.Index([str(d) for d in result.dates], name="date")
+    frame = pd.DataFrame({"portfolio": result.equity}, index=index)
+    for sleeve in result.sleeves:
+        frame[f"sleeve:{sleeve.name}"] = sleeve.equity
+    bench = result.benchmark_equity()
+    if bench is not None:
+        frame[f"benchmark:{result.benchmark}"] = bench
+    return frame
+
+
+def _date(text: str | None, option: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ConfigurationError(
+            f"{option} {text!r} is not a date",
+            context={"option": option},
+            suggested_action="Write the date as YYYY-MM-DD.",
+        ) from None
+
+
+def _history_start(start: dt.date | None, history_years: int) -> dt.date | None:
+    """The source's default history (settings.market_data.history_years), extended back when
+    --start asks for an earlier backtest, so indicators still get WARMUP_YEARS of warm-up."""
+    if start is None:
+        return None
+    wanted = start - dt.timedelta(days=round(365.25 * WARMUP_YEARS))
+    default = dt.date.today() - dt.timedelta(days=round(365.25 * history_years))
+    return wanted if wanted < default else None
+
+
+def _sleeve_rebalance(text: str) -> RebalanceKind | None:
+    raw = text.strip().lower()
+    if raw in ("never", "none"):
+        return None
+    allowed = ("weekly", "monthly", "quarterly", "yearly")
+    if raw not in allowed:
+        raise ConfigurationError(
+            f"--sleeve-rebalance {text!r}: expected never, {', '.join(allowed)}",
+            context={"option": "--sleeve-rebalance"},
+        )
+    return RebalanceKind(raw)
+
+
+@contextmanager
+def _progress(*, enabled: bool, steps: int) -> Iterator[_Step]:
+    """A bar on stderr (stdout stays clean for --json and pipes), one tick per step."""
+    if not enabled:
+        yield _Step(None, TaskID(0))
+        return
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("backtest", total=steps)
+        yield _Step(progress, task)
+        progress.update(task, completed=steps)
+
+
+class _Step:
+    def __init__(self, progress: Progress | None, task: TaskID) -> None:
+        self._progress = progress
+        self._task = task
+
+        self._started = False
+
+    def __call__(self, description: str) -> None:
+        """Start the step `description`, completing the previous one."""
+        if self._progress is not None:
+            self._progress.update(
+                self._task, description=description, advance=1 if self._started else 0
+            )
+            self._started = True
+
+
+def _render(result: BacktestResult, report: Path | None) -> None:
+    if result.synthetic:
+        console.print(
+            f"[bold yellow]SYNTHETIC DATA[/] ({result.source}): simulated prices, not a market "
+            "record.",
+            highlight=False,
+        )
+    console.print(
+        f"Backtest {result.start} → {result.end} · {len(result.dates)} sessions · "
+        f"first defined {result.first_defined} ({result.warmup_sessions} sessions of warm-up) · "
+        f"source {result.source}",
+        highlight=False,
+    )
+    columns: list[tuple[str, Metrics]] = [("Portfolio", result.metrics)]
+    bench = result.benchmark_equity()
+    if bench is not None and np.isfinite(bench).all():
+        columns.append((str(result.benchmark), compute_metrics(bench)))
+    if len(result.sleeves) > 1:
+        columns.extend((s.name, s.metrics) for s in result.sleeves)
+    table = Table(title="Performance")
+    table.add_column("metric")
+    for name, _ in columns:
+        table.add_column(name, justify="right")
+    rows = (
+        ("cumulative return", "cumulative_return", True),
+        ("CAGR", "cagr", True),
+        ("volatility", "volatility", True),
+        ("Sharpe", "sharpe", False),
+        ("Sortino", "sortino", False),
+        ("max drawdown", "max_drawdown", True),
+        ("Calmar", "calmar", False),
+        ("beta", "beta", False),
+        ("alpha", "alpha", True),
+        ("win rate", "win_rate", True),
+        ("best day", "best_day", True),
+        ("worst day", "worst_day", True),
+    )
+    for label, key, pct in rows:
+        table.add_row(label, *(_fmt(getattr(m, key), pct) for _, m in columns))
+    console.print(table)
+    console.print(
+        f"Final equity [bold]${result.final_equity:,.2f}[/] from ${result.capital:,.2f} · "
+        f"costs ${result.costs:,.2f} · turnover {result.turnover:.0%} a year",
+        highlight=False,
+    )
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    if report is not None:
+        console.print(f"Report written to {report}", highlight=False)
+
+
+def _fmt(value: float, pct: bool) -> str:
+    if math.isnan(value):
+        return "n/a"
+    return f"{value:.2%}" if pct else f"{value:.2f}"
