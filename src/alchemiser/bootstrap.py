@@ -9,14 +9,51 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from alchemiser.application.error_handler import ErrorHandler
+from alchemiser.application.notifications import NotificationDispatcher
+from alchemiser.application.ports.broker import Broker
+from alchemiser.application.ports.calendar import TradingCalendar
+from alchemiser.application.ports.ledger import Ledger
+from alchemiser.application.ports.market_data import MarketDataSource
+from alchemiser.application.ports.notifier import Notifier
+from alchemiser.application.trading_engine import TradingEngine
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
 from alchemiser.domain.redaction import Redactor
 from alchemiser.domain.symphony.builtins import BUILTIN_NAMES
+from alchemiser.domain.symphony.tree import Symphony
 from alchemiser.infrastructure.config.portfolio_file import load_portfolio
 from alchemiser.infrastructure.config.settings import Settings, load_settings
 from alchemiser.infrastructure.logging_setup import configure_logging
+from alchemiser.infrastructure.marketdata.cache_entry import CacheEntry
+from alchemiser.infrastructure.notifications.cooldown import FileCooldown
+from alchemiser.infrastructure.notifications.email import SmtpEmailNotifier
+from alchemiser.infrastructure.notifications.rendering import MessageRenderer
+from alchemiser.infrastructure.notifications.report_files import RunReportWriter
+from alchemiser.infrastructure.notifications.webhook import WebhookNotifier
 
 __all__ = ["Settings", "load_settings", "portfolio_of", "redactor_for", "setup_logging"]
+
+
+def market_data_source(settings: Settings, spec: str | None = None) -> MarketDataSource:
+    """The price source named by `spec` ("synthetic", "yahoo", "alpaca", "files:PATH") or by
+    settings.market_data.source; network and file sources are wrapped with the local cache."""
+    from alchemiser.infrastructure.marketdata.factory import build_market_data_source
+
+    return build_market_data_source(settings, spec)
+
+
+def trading_calendar() -> TradingCalendar:
+    """The NYSE calendar (built once per process)."""
+    from alchemiser.infrastructure.calendar import nyse_calendar
+
+    return nyse_calendar()
+
+
+def market_data_cache_entries(settings: Settings) -> list[CacheEntry]:
+    """What the local price cache holds, per source and ticker (`alchemiser data status`)."""
+    from alchemiser.infrastructure.marketdata.factory import cache_entries
+
+    return cache_entries(settings)
 
 
 def redactor_for(settings: Settings) -> Redactor:
@@ -30,5 +67,114 @@ def setup_logging(settings: Settings, *, verbose: bool, quiet: bool) -> None:
 
 def portfolio_of(settings: Settings, **overrides: Any) -> PortfolioSpec:
     """The configured sleeves (the portfolio file, or the default 0.3 / 0.5 / 0.2)."""
-    path = overrides.get("portfolio_file", settings.portfolio_file)
+    path = overrides.get("portfolio_file") or settings.portfolio_file  # None = not given
     return load_portfolio(path, BUILTIN_NAMES)
+
+
+def load_symphony(ref: str) -> Symphony:
+    """A built-in strategy by name (nuclear, tecl, klm), else a `.clj`/JSON symphony file."""
+    if ref.strip().lower() in BUILTIN_NAMES:
+        from alchemiser.domain.symphony.builtins import builtin
+
+        return builtin(ref)
+    from alchemiser.infrastructure.symphony_files import load_symphony_file
+
+    return load_symphony_file(ref)
+
+
+def notification_dispatcher(settings: Settings, errors: ErrorHandler) -> NotificationDispatcher:
+    """Every configured channel; an empty dispatcher when none is (nothing is sent)."""
+    config = settings.notifications
+    renderer = MessageRenderer(redactor_for(settings))
+    notifiers: list[Notifier] = []
+    if config.email.enabled:
+        notifiers.append(SmtpEmailNotifier(config.email, renderer))
+    if config.webhook.url is not None:
+        notifiers.append(
+            WebhookNotifier(config.webhook.url, renderer, timeout=config.webhook.timeout_seconds)
+        )
+    return NotificationDispatcher(
+        notifiers,
+        errors=errors,
+        enabled=config.events,
+        cooldown=FileCooldown(settings.data_dir / "notification-cooldown.json"),
+        cooldown_minutes=config.cooldown_minutes,
+    )
+
+
+def run_report_writer(settings: Settings) -> RunReportWriter | None:
+    """Writes run reports as HTML beside the ledger, unless switched off."""
+    if not settings.notifications.write_report_files:
+        return None
+    return RunReportWriter(settings.reports_dir, MessageRenderer(redactor_for(settings)))
+
+
+def sim_broker(settings: Settings, market_data: MarketDataSource | None = None) -> Broker:
+    """The embedded simulated broker, its account kept in the ledger database
+    (settings.ledger_url) and priced from `market_data` (default: the configured source)."""
+    from alchemiser.infrastructure.ledger.repository import create_ledger_engine
+    from alchemiser.infrastructure.sim_broker import SimBroker, config_from_settings
+
+    return SimBroker(
+        market_data=market_data or market_data_source(settings),
+        calendar=trading_calendar(),
+        engine=create_ledger_engine(settings.ledger_url),
+        config=config_from_settings(settings.sim_broker),
+        window=(settings.execution.window_start, settings.execution.early_close_window_start),
+    )
+
+
+def alpaca_broker(settings: Settings, *, live: bool) -> Broker:
+    """Alpaca paper (default) or live: live needs `live=True` (the CLI's --live) and the live
+    key pair; missing keys raise ConfigurationError naming the variables. Call `close()` on
+    the result when done (it stops the trade-stream thread)."""
+    from alchemiser.infrastructure.alpaca import build_alpaca_broker
+
+    return build_alpaca_broker(settings, live=live)
+
+
+def ledger(settings: Settings) -> Ledger:
+    """The ledger on settings.ledger_url (SQLite in data_dir by default), migrated to latest."""
+    from alchemiser.infrastructure.ledger import SqlLedger
+
+    return SqlLedger(settings.ledger_url)
+
+
+def trading_engine(
+    settings: Settings,
+    *,
+    broker: Broker,
+    ledger: Ledger,
+    market_data: MarketDataSource,
+    errors: ErrorHandler,
+) -> TradingEngine:
+    """The daily cycle wired from settings: strategies, orchestrator, calendar, quality gate."""
+    from alchemiser.application.rebalancing_orchestrator import RebalancingOrchestrator
+    from alchemiser.application.strategy_manager import StrategyManager
+    from alchemiser.application.trading_engine import TradingEngine
+    from alchemiser.domain.rebalance import PlanParameters
+
+    orchestrator = RebalancingOrchestrator(
+        broker,
+        ledger,
+        plan_parameters=PlanParameters.from_settings(settings.rebalance),
+        execution=settings.execution,
+        errors=errors,
+    )
+    strategies = StrategyManager(
+        market_data, load_symphony, history_years=settings.market_data.history_years
+    )
+    return TradingEngine(
+        broker=broker,
+        ledger=ledger,
+        strategies=strategies,
+        market_data=market_data,
+        calendar=trading_calendar(),
+        load_symphony=load_symphony,
+        orchestrator=orchestrator,
+        execution=settings.execution,
+        market=settings.market_data,
+        strategy=settings.strategy,
+        rebalance=settings.rebalance,
+        errors=errors,
+    )

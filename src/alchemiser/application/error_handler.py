@@ -16,7 +16,7 @@ from typing import Any
 from alchemiser.application.run_context import current_run_id
 from alchemiser.domain.errors import AlchemiserError, ErrorCategory, Severity
 
-log = logging.getLogger(__name__)
+_log = logging.getLogger(__name__)
 
 _UNEXPECTED_ACTION = (
     "This was not expected; run again with --verbose to see the traceback and report it."
@@ -67,7 +67,9 @@ class ErrorHandler:
         component: str,
         context: dict[str, Any] | None = None,
         extra: dict[str, Any] | None = None,
+        log: bool = True,
     ) -> ErrorRecord:
+        """Record `exc`; `log=False` when the caller shows the record to the user itself."""
         if isinstance(exc, AlchemiserError):
             category, severity = exc.category, exc.severity
             action = exc.suggested_action
@@ -95,8 +97,10 @@ class ErrorHandler:
             run_id=current_run_id.get(),
         )
         self.records.append(record)
+        if not log:
+            return record
         level = logging.WARNING if category is ErrorCategory.WARNING else logging.ERROR
-        log.log(level, "[%s] %s: %s", category.value, component, record.message)
+        _log.log(level, "[%s] %s: %s", category.value, component, record.message)
         return record
 
 

@@ -7,11 +7,12 @@ are read but never used).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class _Section(BaseModel):
@@ -72,3 +73,84 @@ class SleeveFailurePolicy(StrEnum):
 
 class StrategySettings(_Section):
     on_sleeve_failure: SleeveFailurePolicy = SleeveFailurePolicy.STOP
+
+
+class NotificationEvent(StrEnum):
+    """What can be sent; `events` in NotificationSettings chooses among them."""
+
+    RUN_REPORT = "run_report"
+    CRITICAL_ALERT = "critical_alert"
+    ERROR_REPORT = "error_report"
+    MARKET_CLOSED = "market_closed"
+    SIGNAL_DIGEST = "signal_digest"
+    TEST = "test"
+
+
+class EmailSettings(_Section):
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = Field(587, gt=0, lt=65536)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str = "alchemiser@localhost"
+    recipients: list[str] = Field(default_factory=list)
+    timeout_seconds: float = Field(15.0, gt=0)
+    verify_tls: bool = Field(True, description="Verify the server certificate (keep on).")
+
+
+class WebhookSettings(_Section):
+    url: SecretStr | None = Field(None, description="Slack/Discord-compatible incoming webhook.")
+    timeout_seconds: float = Field(10.0, gt=0)
+
+
+class NotificationSettings(_Section):
+    email: EmailSettings = EmailSettings()
+    webhook: WebhookSettings = WebhookSettings()
+    events: frozenset[NotificationEvent] = frozenset(NotificationEvent)
+    cooldown_minutes: float = Field(
+        60.0, ge=0, description="Identical alerts within this time are sent once."
+    )
+    write_report_files: bool = Field(True, description="Write each run report as HTML.")
+
+
+class SimBrokerSettings(_Section):
+    """The embedded simulated broker (`broker = "sim"`); its account lives in the ledger DB."""
+
+    account_id: str = Field("sim", min_length=1, max_length=40, description="Account name.")
+    initial_cash: Decimal = Field(Decimal("100000"), gt=0, description="Cash of a new account.")
+    spread_bps: Decimal = Field(Decimal("10"), ge=0, description="Full bid/ask spread.")
+    latency_seconds: float = Field(0.2, ge=0, description="Submission → book, simulated.")
+    partial_fill_ratio: Decimal = Field(
+        Decimal("1"), gt=0, le=1, description="Share of the remainder filled per fill event."
+    )
+    fill_interval_seconds: float = Field(1.0, gt=0, description="Between partial fills.")
+    passive_fill_probability: Decimal = Field(
+        Decimal("1"), ge=0, le=1, description="Chance a limit inside the spread fills per event."
+    )
+    market_buy_markup: Decimal = Field(
+        Decimal("0.03"), ge=0, description="Buying power a market buy needs above the ask."
+    )
+    non_fractionable: frozenset[str] = Field(
+        frozenset(), description="Tickers traded in whole shares only."
+    )
+    seed: int = Field(7, description="Seed of every random choice of the simulation.")
+
+
+class AlpacaSettings(_Section):
+    """How the Alpaca adapter talks to Alpaca (keys and URL overrides are top-level settings)."""
+
+    request_timeout_seconds: float = Field(
+        10.0, gt=0, description="Per HTTP request; a timeout on submit is resolved by lookup."
+    )
+    max_requests_per_minute: int = Field(
+        190, ge=1, le=200, description="Client-side limit, under Alpaca's 200/min."
+    )
+    max_retries: int = Field(4, ge=0, le=10, description="Retries of one idempotent call.")
+    max_retry_wait_seconds: float = Field(
+        30.0, gt=0, description="Cap on one wait (Retry-After or backoff) between retries."
+    )
+    poll_interval_seconds: float = Field(
+        2.0, gt=0, description="REST check of waiting orders; stream updates wake it earlier."
+    )
+    use_stream: bool = Field(True, description="Listen to trade_updates (REST stays the truth).")

@@ -12,9 +12,12 @@ from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alchemiser.application.settings import (
+    AlpacaSettings,
     ExecutionSettings,
     MarketDataSettings,
+    NotificationSettings,
     RebalanceSettings,
+    SimBrokerSettings,
     StrategySettings,
 )
 from alchemiser.domain.errors import ConfigurationError
@@ -59,6 +62,9 @@ class Settings(BaseSettings):
     rebalance: RebalanceSettings = RebalanceSettings()
     execution: ExecutionSettings = ExecutionSettings()
     strategy: StrategySettings = StrategySettings()
+    notifications: NotificationSettings = NotificationSettings()
+    sim_broker: SimBrokerSettings = SimBrokerSettings()
+    alpaca: AlpacaSettings = AlpacaSettings()
 
     # Conventional Alpaca variables, read without the ALCHEMISER_ prefix.
     alpaca_api_key: SecretStr | None = Field(
@@ -90,6 +96,10 @@ class Settings(BaseSettings):
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.data_dir / "reports"
 
     @property
     def ledger_url(self) -> str:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from typing import Annotated
-
-import logging
 
 import typer
 from typer.exceptions import TyperException
@@ -14,7 +13,15 @@ from alchemiser import __version__, bootstrap
 from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.domain.errors import AlchemiserError
 from alchemiser.domain.redaction import Redactor
-from alchemiser.interface.cli import config_commands
+from alchemiser.interface.cli import (
+    backtest_command,
+    config_commands,
+    data_commands,
+    notify_commands,
+    signal_command,
+    symphony_commands,
+    trade_commands,
+)
 from alchemiser.interface.cli.output import console, render_error
 
 app = typer.Typer(
@@ -25,6 +32,15 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(config_commands.app, name="config")
+app.add_typer(notify_commands.app, name="notify")
+app.add_typer(symphony_commands.app, name="symphony")
+app.add_typer(data_commands.app, name="data")
+app.command("indicator")(data_commands.indicator)
+app.command("signal")(signal_command.signal)
+app.command("backtest")(backtest_command.backtest)
+app.command("trade")(trade_commands.trade)
+app.command("status")(trade_commands.status)
+app.command("history")(trade_commands.history)
 
 _state = {"verbose": False}
 
@@ -76,7 +92,7 @@ def _report(exc: Exception) -> int:
         redactor = bootstrap.redactor_for(bootstrap.load_settings())
     except AlchemiserError:
         redactor = Redactor()
-    record = ErrorHandler(redact=redactor).handle(exc, component="cli")
+    record = ErrorHandler(redact=redactor).handle(exc, component="cli", log=False)
     render_error(record, verbose=_state["verbose"] or "--verbose" in sys.argv)
     return record.category.exit_code
 
