@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from alchemiser.domain.errors import DataError
+from alchemiser.domain.market.price_history import as_day, to_date
 
 DateArray = npt.NDArray[np.datetime64]
 
@@ -47,40 +48,40 @@ class NyseCalendar:
     # -- bounds ---------------------------------------------------------------------------------
     @property
     def first_session(self) -> dt.date:
-        return _date(self._sessions[0])
+        return to_date(self._sessions[0])
 
     @property
     def last_session(self) -> dt.date:
-        return _date(self._sessions[-1])
+        return to_date(self._sessions[-1])
 
     # -- sessions -------------------------------------------------------------------------------
     def sessions(self, start: dt.date, end: dt.date) -> DateArray:
-        lo = np.searchsorted(self._sessions, _day(start), side="left")
-        hi = np.searchsorted(self._sessions, _day(end), side="right")
+        lo = np.searchsorted(self._sessions, as_day(start), side="left")
+        hi = np.searchsorted(self._sessions, as_day(end), side="right")
         return self._sessions[lo:hi].copy()
 
     def is_session(self, day: dt.date) -> bool:
         self._check_bounds(day)
-        i = int(np.searchsorted(self._sessions, _day(day)))
-        return i < len(self._sessions) and self._sessions[i] == _day(day)
+        i = int(np.searchsorted(self._sessions, as_day(day)))
+        return i < len(self._sessions) and self._sessions[i] == as_day(day)
 
     def previous_session(self, day: dt.date) -> dt.date:
-        i = int(np.searchsorted(self._sessions, _day(day), side="left")) - 1
+        i = int(np.searchsorted(self._sessions, as_day(day), side="left")) - 1
         if i < 0:
             raise self._out_of_range(day)
-        return _date(self._sessions[i])
+        return to_date(self._sessions[i])
 
     def next_session(self, day: dt.date) -> dt.date:
-        i = int(np.searchsorted(self._sessions, _day(day), side="right"))
+        i = int(np.searchsorted(self._sessions, as_day(day), side="right"))
         if i >= len(self._sessions):
             raise self._out_of_range(day)
-        return _date(self._sessions[i])
+        return to_date(self._sessions[i])
 
     def session_on_or_before(self, day: dt.date) -> dt.date:
-        i = int(np.searchsorted(self._sessions, _day(day), side="right")) - 1
+        i = int(np.searchsorted(self._sessions, as_day(day), side="right")) - 1
         if i < 0:
             raise self._out_of_range(day)
-        return _date(self._sessions[i])
+        return to_date(self._sessions[i])
 
     def last_completed_session(self, now: dt.datetime) -> dt.date:
         session = self.session_on_or_before(now.astimezone(dt.UTC).date())
@@ -89,17 +90,17 @@ class NyseCalendar:
         return session
 
     def holidays(self, start: dt.date, end: dt.date) -> list[dt.date]:
-        days = np.arange(_day(start), _day(end) + np.timedelta64(1, "D"), dtype="datetime64[D]")
+        days = np.arange(as_day(start), as_day(end) + np.timedelta64(1, "D"), dtype="datetime64[D]")
         weekdays = days[np.is_busday(days)]
         closed = weekdays[~np.isin(weekdays, self._sessions)]
-        return [_date(d) for d in closed]
+        return [to_date(d) for d in closed]
 
     def early_closes(self, start: dt.date, end: dt.date) -> list[dt.date]:
-        mask = (self._early >= _day(start)) & (self._early <= _day(end))
-        return [_date(d) for d in self._early[mask]]
+        mask = (self._early >= as_day(start)) & (self._early <= as_day(end))
+        return [to_date(d) for d in self._early[mask]]
 
     def is_early_close(self, day: dt.date) -> bool:
-        return bool(np.isin(_day(day), self._early))
+        return bool(np.isin(as_day(day), self._early))
 
     # -- times ----------------------------------------------------------------------------------
     def open_time(self, day: dt.date) -> dt.datetime:
@@ -119,8 +120,8 @@ class NyseCalendar:
 
     # -- helpers --------------------------------------------------------------------------------
     def _index_of(self, day: dt.date) -> int:
-        i = int(np.searchsorted(self._sessions, _day(day)))
-        if i >= len(self._sessions) or self._sessions[i] != _day(day):
+        i = int(np.searchsorted(self._sessions, as_day(day)))
+        if i >= len(self._sessions) or self._sessions[i] != as_day(day):
             self._check_bounds(day)
             raise DataError(
                 f"{day.isoformat()} is not an NYSE session", context={"date": day.isoformat()}
@@ -128,7 +129,7 @@ class NyseCalendar:
         return i
 
     def _check_bounds(self, day: dt.date) -> None:
-        if not self._sessions[0] <= _day(day) <= self._sessions[-1]:
+        if not self._sessions[0] <= as_day(day) <= self._sessions[-1]:
             raise self._out_of_range(day)
 
     def _out_of_range(self, day: dt.date) -> DataError:
@@ -143,14 +144,6 @@ class NyseCalendar:
 def nyse_calendar() -> NyseCalendar:
     """The process-wide calendar (building one costs ~0.1 s)."""
     return NyseCalendar()
-
-
-def _day(value: dt.date) -> np.datetime64:
-    return np.datetime64(value.isoformat(), "D")
-
-
-def _date(day: np.datetime64) -> dt.date:
-    return dt.date.fromisoformat(str(day)[:10])
 
 
 def _utc(seconds: np.int64 | int) -> dt.datetime:

@@ -40,7 +40,7 @@ from alchemiser.domain.backtest.simulation import (
     simulate,
 )
 from alchemiser.domain.errors import ConfigurationError, DataError, SignalUndefinedError
-from alchemiser.domain.market.price_history import DateArray, PriceHistory, as_day
+from alchemiser.domain.market.price_history import DateArray, PriceHistory, as_day, to_date
 from alchemiser.domain.portfolio.sleeves import SleeveSpec, validate_allocations
 from alchemiser.domain.symphony.allocation import AllocationMatrix
 from alchemiser.domain.symphony.evaluator import evaluate, required_tickers
@@ -134,11 +134,11 @@ class BacktestResult:
 
     @property
     def start(self) -> dt.date:
-        return _date(self.dates[0])
+        return to_date(self.dates[0])
 
     @property
     def end(self) -> dt.date:
-        return _date(self.dates[-1])
+        return to_date(self.dates[-1])
 
     @property
     def final_equity(self) -> float:
@@ -286,7 +286,7 @@ def _start_index(
     if begin >= len(history.dates) - 1:
         raise DataError(
             f"no sessions to backtest: the strategies are first defined on "
-            f"{_date(history.dates[min(first, len(history.dates) - 1)])} and the history ends "
+            f"{to_date(history.dates[min(first, len(history.dates) - 1)])} and the history ends "
             f"on {history.last_date}",
             context={"start": str(config.start), "end": str(config.end)},
         )
@@ -428,7 +428,7 @@ def _combine(
         metrics=compute_metrics(equity, bench_close),
         benchmark=config.benchmark if bench_close is not None else None,
         benchmark_close=bench_close,
-        first_defined=_date(history.dates[first]),
+        first_defined=to_date(history.dates[first]),
         warmup_sessions=first,
         capital=config.capital,
         costs=float(breakdown.sum()),
@@ -449,7 +449,3 @@ def _first_defined(matrix: AllocationMatrix) -> dt.date:
     first = matrix.first_defined
     assert first is not None  # checked by _start_index
     return first
-
-
-def _date(day: np.datetime64) -> dt.date:
-    return dt.date.fromisoformat(str(day)[:10])

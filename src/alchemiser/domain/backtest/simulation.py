@@ -32,6 +32,7 @@ from alchemiser.domain.backtest.rebalancing import (
     period_starts,
 )
 from alchemiser.domain.errors import DataError, SignalUndefinedError
+from alchemiser.domain.market.price_history import to_date
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -86,7 +87,7 @@ class SimulationResult:
         rows, cols = np.nonzero(self.trades)
         return [
             (
-                dt.date.fromisoformat(str(self.dates[r])),
+                to_date(self.dates[r]),
                 self.tickers[c],
                 float(self.trades[r, c]),
             )

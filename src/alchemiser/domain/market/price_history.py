@@ -113,11 +113,11 @@ class PriceHistory:
 
     @property
     def first_date(self) -> dt.date:
-        return _to_date(self.dates[0])
+        return to_date(self.dates[0])
 
     @property
     def last_date(self) -> dt.date:
-        return _to_date(self.dates[-1])
+        return to_date(self.dates[-1])
 
     def last_close(self, ticker: str) -> float:
         return float(self.closes(ticker)[-1])
@@ -143,7 +143,7 @@ class PriceHistory:
         Tickers without a price in `closes` get NaN on that row.
         """
         day = as_day(date)
-        base = self.between(end=_to_date(day - np.timedelta64(1, "D")))
+        base = self.between(end=to_date(day - np.timedelta64(1, "D")))
         row = np.array([closes.get(t, np.nan) for t in self.tickers], dtype=np.float64)
         close = np.vstack([base.close, row[None, :]])
         return PriceHistory(
@@ -175,5 +175,6 @@ class _Take(Protocol):
     def __call__(self, array: FloatArray, /) -> FloatArray: ...
 
 
-def _to_date(day: np.datetime64) -> dt.date:
-    return dt.date.fromisoformat(str(as_day(day)))
+def to_date(day: np.datetime64) -> dt.date:
+    """A numpy day (or finer) back to a `datetime.date`."""
+    return dt.date.fromisoformat(str(day)[:10])

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from alchemiser.domain.errors import DataQualityError
-from alchemiser.domain.market.price_history import PriceHistory, as_day
+from alchemiser.domain.market.price_history import PriceHistory, as_day, to_date
 
 DEFAULT_MAX_DAILY_MOVE = 0.6
 MAX_LISTED = 12
@@ -73,7 +73,7 @@ def check_quality(
     if expected is not None:
         extra = dates[~np.isin(dates, expected)]
         problems.extend(
-            QualityProblem(ProblemKind.NOT_A_SESSION, "*", _date(d), "bar on a non-session day")
+            QualityProblem(ProblemKind.NOT_A_SESSION, "*", to_date(d), "bar on a non-session day")
             for d in extra
         )
     wanted_last = as_day(expected_last_session)
@@ -128,7 +128,7 @@ def _ticker_problems(
     nan = np.isnan(column)
     valid = np.flatnonzero(~nan)
     if len(valid) == 0:
-        return [QualityProblem(ProblemKind.NO_DATA, ticker, _date(dates[-1]), "no prices at all")]
+        return [QualityProblem(ProblemKind.NO_DATA, ticker, to_date(dates[-1]), "no prices at all")]
     listed_from = valid[0]
     last_valid = dates[valid[-1]]
     if last_valid < wanted_last:
@@ -136,8 +136,8 @@ def _ticker_problems(
             QualityProblem(
                 ProblemKind.STALE,
                 ticker,
-                _date(last_valid),
-                f"last close is from {_date(last_valid)}, expected {_date(wanted_last)}",
+                to_date(last_valid),
+                f"last close is from {to_date(last_valid)}, expected {to_date(wanted_last)}",
             )
         )
     # gaps: NaN rows after listing, and sessions absent from the index altogether
@@ -148,17 +148,17 @@ def _ticker_problems(
         span = expected[(expected >= dates[listed_from]) & (expected <= last_valid)]
         gap_days = np.union1d(gap_days, span[~np.isin(span, dates)])
     problems.extend(
-        QualityProblem(ProblemKind.MISSING, ticker, _date(start), _run_text(start, end, count))
+        QualityProblem(ProblemKind.MISSING, ticker, to_date(start), _run_text(start, end, count))
         for start, end, count in _runs(gap_days, expected if expected is not None else dates)
     )
     finite_or_nan = np.isfinite(column) | nan
     problems.extend(
-        QualityProblem(ProblemKind.NOT_FINITE, ticker, _date(d), "close is not a finite number")
+        QualityProblem(ProblemKind.NOT_FINITE, ticker, to_date(d), "close is not a finite number")
         for d in dates[~finite_or_nan]
     )
     bad = np.isfinite(column) & (column <= 0)
     problems.extend(
-        QualityProblem(ProblemKind.NON_POSITIVE, ticker, _date(d), f"close is {v:g}")
+        QualityProblem(ProblemKind.NON_POSITIVE, ticker, to_date(d), f"close is {v:g}")
         for d, v in zip(dates[bad], column[bad], strict=True)
     )
     # jumps between consecutive valid, positive closes
@@ -173,7 +173,7 @@ def _ticker_problems(
                 QualityProblem(
                     ProblemKind.JUMP,
                     ticker,
-                    _date(day),
+                    to_date(day),
                     f"moved {ratio[k]:+.1%} in one session (bound ±{max_daily_move:.0%}), "
                     "not explained by a known split",
                 )
@@ -211,8 +211,4 @@ def _runs(
 def _run_text(start: np.datetime64, end: np.datetime64, count: int) -> str:
     if count == 1:
         return "no close on this session"
-    return f"no close on {count} sessions from {_date(start)} to {_date(end)}"
-
-
-def _date(day: np.datetime64) -> dt.date:
-    return dt.date.fromisoformat(str(day)[:10])
+    return f"no close on {count} sessions from {to_date(start)} to {to_date(end)}"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 
 from alchemiser.domain.errors import ConfigurationError
 
 ALLOCATION_TOLERANCE = 1e-6
+SYMPHONY_SUFFIXES = (".clj", ".json", ".edn")
+"""File endings that name a symphony file rather than a built-in strategy."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +73,20 @@ DEFAULT_PORTFOLIO = PortfolioSpec(
         SleeveSpec("klm", "klm", 0.20),
     )
 )
+
+
+def equal_portfolio(refs: list[str], source: str = "--strategy") -> PortfolioSpec:
+    """Strategies named on the command line share the account equally.
+
+    Sleeves are named after the built-in or the file's stem, numbered when a name repeats.
+    """
+    names: list[str] = []
+    for ref in refs:
+        base = PurePath(ref).stem if ref.endswith(SYMPHONY_SUFFIXES) else ref.lower()
+        name, suffix = base, 2
+        while name in names:
+            name, suffix = f"{base}-{suffix}", suffix + 1
+        names.append(name)
+    share = 1.0 / len(refs)
+    sleeves = tuple(SleeveSpec(n, r, share) for n, r in zip(names, refs, strict=True))
+    return PortfolioSpec(sleeves, source=source)

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from alchemiser.domain.errors import SignalUndefinedError
-from alchemiser.domain.market.price_history import DateArray, FloatArray, as_day
+from alchemiser.domain.market.price_history import DateArray, FloatArray, as_day, to_date
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -51,4 +51,4 @@ class AllocationMatrix:
         hits = np.flatnonzero(self.defined)
         if len(hits) == 0:
             return None
-        return dt.date.fromisoformat(str(self.dates[hits[0]]))
+        return to_date(self.dates[hits[0]])

@@ -19,9 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from alchemiser.domain.errors import ConfigurationError
-from alchemiser.domain.portfolio.sleeves import DEFAULT_PORTFOLIO, PortfolioSpec, SleeveSpec
-
-SYMPHONY_SUFFIXES = (".clj", ".json", ".edn")
+from alchemiser.domain.portfolio.sleeves import (
+    DEFAULT_PORTFOLIO,
+    SYMPHONY_SUFFIXES,
+    PortfolioSpec,
+    SleeveSpec,
+)
 
 
 def load_portfolio(path: Path | None, builtin_names: Collection[str]) -> PortfolioSpec:

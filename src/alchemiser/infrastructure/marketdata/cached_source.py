@@ -17,7 +17,7 @@ import numpy.typing as npt
 from alchemiser.application.ports.calendar import TradingCalendar
 from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.domain.errors import DataError
-from alchemiser.domain.market.price_history import PriceHistory
+from alchemiser.domain.market.price_history import PriceHistory, to_date
 from alchemiser.infrastructure.marketdata.parquet_cache import FIELDS, CachedBars, ParquetCache
 from alchemiser.infrastructure.marketdata.symbols import normalise_tickers
 
@@ -154,8 +154,8 @@ class CachedSource:
                 fetched_ranges=tuple(ranges.get(ticker, [])),
                 new_rows=new_rows,
                 rows=len(bars.dates),
-                first=_date(bars.dates[0]) if len(bars.dates) else None,
-                last=_date(bars.dates[-1]) if len(bars.dates) else None,
+                first=to_date(bars.dates[0]) if len(bars.dates) else None,
+                last=to_date(bars.dates[-1]) if len(bars.dates) else None,
             )
         return result, reports
 
@@ -208,7 +208,7 @@ def _merge(
     # nothing (network hiccup, bar not published yet) is asked again next time
     newest = max((d[-1] for d, _ in pieces[: len(parts)] if len(d)), default=None)
     covered_from = min(first, old.covered_from) if old else first
-    received = _date(newest) if newest is not None else first - ONE_DAY
+    received = to_date(newest) if newest is not None else first - ONE_DAY
     covered_through = max(received, old.covered_through) if old else received
     bars = CachedBars(
         ticker=ticker,
@@ -260,7 +260,3 @@ def _assemble(
         source=source,
         synthetic=False,
     )
-
-
-def _date(day: np.datetime64) -> dt.date:
-    return dt.date.fromisoformat(str(day)[:10])

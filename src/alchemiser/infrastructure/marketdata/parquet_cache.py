@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from alchemiser.domain.errors import DataError
+from alchemiser.domain.market.price_history import to_date
 from alchemiser.infrastructure.marketdata.cache_entry import CacheEntry
 
 log = logging.getLogger(__name__)
@@ -114,8 +115,8 @@ class ParquetCache:
                 kv = {k.decode(): v.decode() for k, v in (meta.metadata or {}).items()}
                 ticker = kv.get("alchemiser.ticker", ticker)
                 dates = pq.read_table(path, columns=["date"]).column("date").to_numpy()
-                first = _date(dates[0]) if len(dates) else None
-                last = _date(dates[-1]) if len(dates) else None
+                first = to_date(dates[0]) if len(dates) else None
+                last = to_date(dates[-1]) if len(dates) else None
                 through = dt.date.fromisoformat(kv["alchemiser.covered_through"])
                 found.append(
                     CacheEntry(source, ticker, path, meta.num_rows, first, last, through,
@@ -165,7 +166,3 @@ def _decode(ticker: str, table: pa.Table) -> CachedBars:
         covered_through=dt.date.fromisoformat(meta["alchemiser.covered_through"]),
         token=meta.get("alchemiser.token", ""),
     )
-
-
-def _date(day: np.datetime64) -> dt.date:
-    return dt.date.fromisoformat(str(day)[:10])

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from alchemiser.domain.errors import DataError
-from alchemiser.domain.market.price_history import PriceHistory
+from alchemiser.domain.market.price_history import PriceHistory, as_day
 from alchemiser.infrastructure.calendar import NyseCalendar, nyse_calendar
 from alchemiser.infrastructure.marketdata.symbols import normalise_ticker
 from alchemiser.infrastructure.marketdata.synthetic_factors import (
@@ -62,7 +62,7 @@ class SyntheticMarket:
         self.dates = cal.sessions(SYNTHETIC_START, last)
         # generated at least through the anchor; streams are causal so the prefix is the same
         self._generated = cal.sessions(SYNTHETIC_START, max(last, PRICE_ANCHOR))
-        self._anchor = int(np.searchsorted(self._generated, _day(PRICE_ANCHOR), side="right")) - 1
+        self._anchor = int(np.searchsorted(self._generated, as_day(PRICE_ANCHOR), side="right")) - 1
         self._factors: Factors | None = None
         self._returns: dict[str, FloatArray] = {}
         self._closes: dict[str, FloatArray] = {}
@@ -86,11 +86,11 @@ class SyntheticMarket:
         self, tickers: Sequence[str], start: dt.date | None = None, end: dt.date | None = None
     ) -> PriceHistory:
         names = [normalise_ticker(t) for t in tickers]
-        lo = 0 if start is None else int(np.searchsorted(self.dates, _day(start), side="left"))
+        lo = 0 if start is None else int(np.searchsorted(self.dates, as_day(start), side="left"))
         hi = (
             len(self.dates)
             if end is None
-            else int(np.searchsorted(self.dates, _day(end), side="right"))
+            else int(np.searchsorted(self.dates, as_day(end), side="right"))
         )
         if hi <= lo:
             raise DataError(
@@ -173,7 +173,3 @@ def synthetic_history(
             )
         history = history.between(start=history.dates[-sessions].astype(dt.date))
     return history
-
-
-def _day(value: dt.date) -> np.datetime64:
-    return np.datetime64(value.isoformat(), "D")

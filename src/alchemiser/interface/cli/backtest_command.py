@@ -30,36 +30,30 @@ from alchemiser.domain.backtest.costs import CostModel
 from alchemiser.domain.backtest.metrics import Metrics, compute_metrics
 from alchemiser.domain.backtest.rebalancing import RebalanceKind, parse_policy
 from alchemiser.domain.errors import ConfigurationError
-from alchemiser.domain.portfolio.sleeves import PortfolioSpec, SleeveSpec
+from alchemiser.interface.cli.options import (
+    JsonFlag,
+    PortfolioOption,
+    SourceOption,
+    StrategyOption,
+    chosen_portfolio,
+    parse_date,
+)
 from alchemiser.interface.cli.output import console, err_console, print_json
 
-SYMPHONY_SUFFIXES = (".clj", ".json", ".edn")
 WARMUP_YEARS = 3
 
 
 def backtest(
     *,
-    strategy: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--strategy",
-            "-s",
-            help="Built-in name or symphony file; repeat for several (split equally).",
-        ),
-    ] = None,
-    portfolio: Annotated[
-        Path | None, typer.Option("--portfolio", help="Portfolio TOML file (default: configured).")
-    ] = None,
+    strategy: StrategyOption = None,
+    portfolio: PortfolioOption = None,
     start: Annotated[
         str | None, typer.Option("--start", help="First session YYYY-MM-DD (default: earliest).")
     ] = None,
     end: Annotated[
         str | None, typer.Option("--end", help="Last session YYYY-MM-DD (default: latest).")
     ] = None,
-    source: Annotated[
-        str | None,
-        typer.Option("--source", help="Market data: synthetic, yahoo, alpaca or files:PATH."),
-    ] = None,
+    source: SourceOption = None,
     capital: Annotated[float, typer.Option("--capital", help="Starting capital ($).")] = 100_000.0,
     slippage_bps: Annotated[
         float, typer.Option("--slippage-bps", help="Slippage on traded value, in bps.")
@@ -100,25 +94,16 @@ def backtest(
         Path | None,
         typer.Option("--equity-out", help="CSV of portfolio, sleeve and benchmark values."),
     ] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    json_output: JsonFlag = False,
 ) -> None:
     """Backtest the strategies (SPEC §11): decide and trade at each close, costs included."""
     settings = bootstrap.load_settings()
-    if strategy and portfolio is not None:
-        raise ConfigurationError(
-            "give either --strategy or --portfolio, not both",
-            suggested_action="Use --portfolio for a weighted mix, --strategy for quick looks.",
-        )
-    spec = (
-        adhoc_portfolio(strategy)
-        if strategy
-        else bootstrap.portfolio_of(settings, portfolio_file=portfolio)
-    )
-    first = _date(start, "--start")
+    spec = chosen_portfolio(settings, strategy, portfolio)
+    first = parse_date(start, "--start") if start else None
     config = BacktestConfig(
         start=first,
         history_start=_history_start(first, settings.market_data.history_years),
-        end=_date(end, "--end"),
+        end=parse_date(end, "--end") if end else None,
         capital=capital,
         costs=CostModel(slippage_bps=slippage_bps, fees=fees),
         rebalance=parse_policy(rebalance) if rebalance else None,
@@ -148,20 +133,6 @@ def backtest(
     _render(result, report)
 
 
-def adhoc_portfolio(refs: list[str]) -> PortfolioSpec:
-    """Strategies named on the command line share the account equally."""
-    names: list[str] = []
-    for ref in refs:
-        base = Path(ref).stem if ref.endswith(SYMPHONY_SUFFIXES) else ref.lower()
-        name, suffix = base, 2
-        while name in names:
-            name, suffix = f"{base}-{suffix}", suffix + 1
-        names.append(name)
-    share = 1.0 / len(refs)
-    sleeves = tuple(SleeveSpec(n, r, share) for n, r in zip(names, refs, strict=True))
-    return PortfolioSpec(sleeves, source="--strategy")
-
-
 def weights_frame(result: BacktestResult) -> pd.DataFrame:
     index = pd.Index([str(d) for d in result.dates], name="date")
     return pd.DataFrame(result.weights, index=index, columns=list(result.tickers))
@@ -176,19 +147,6 @@ def equity_frame(result: BacktestResult) -> pd.DataFrame:
     if bench is not None:
         frame[f"benchmark:{result.benchmark}"] = bench
     return frame
-
-
-def _date(text: str | None, option: str) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ConfigurationError(
-            f"{option} {text!r} is not a date",
-            context={"option": option},
-            suggested_action="Write the date as YYYY-MM-DD.",
-        ) from None
 
 
 def _history_start(start: dt.date | None, history_years: int) -> dt.date | None:

@@ -17,11 +17,11 @@ from rich.table import Table
 from alchemiser import bootstrap
 from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.domain.errors import ConfigurationError, DataError
-from alchemiser.domain.market.price_history import PriceHistory
+from alchemiser.domain.market.price_history import PriceHistory, to_date
 from alchemiser.domain.market.quality import MAX_LISTED, check_quality, enforce
 from alchemiser.domain.symphony.indicators import compute_indicator, indicator_warmup
 from alchemiser.domain.symphony.parser import METRIC_ALIASES
-from alchemiser.interface.cli.options import JsonFlag
+from alchemiser.interface.cli.options import JsonFlag, parse_date
 from alchemiser.interface.cli.output import console, print_json
 
 app = typer.Typer(help="Fetch, inspect and check market data.", no_args_is_help=True)
@@ -55,7 +55,7 @@ def fetch(
     """Bring the local cache up to the last completed session (only new bars are fetched)."""
     settings = bootstrap.load_settings()
     market = bootstrap.market_data_source(settings, source)
-    first = _parse_date(start, "--start") if start else None
+    first = parse_date(start, "--start") if start else None
     refresh = getattr(market, "refresh", None)
     rows: list[dict[str, Any]]
     if market.synthetic or refresh is None:
@@ -168,7 +168,7 @@ def show(
     history = market.history([ticker], None, None)
     symbol = history.tickers[0]
     warnings = _quality_warnings(history, settings.market_data.max_daily_move, None)
-    tail = history.between(start=_date_of(history.dates[max(0, len(history) - last)]))
+    tail = history.between(start=to_date(history.dates[max(0, len(history) - last)]))
     rows = []
     for i, day in enumerate(tail.dates):
         row: dict[str, Any] = {"date": str(day)}
@@ -231,7 +231,7 @@ def indicator(
     }
     settings = bootstrap.load_settings()
     market = bootstrap.market_data_source(settings, source)
-    end = _parse_date(as_of, "--as-of") if as_of else None
+    end = parse_date(as_of, "--as-of") if as_of else None
     history = market.history([ticker], None, end)
     symbol = history.tickers[0]
     closes = _listed_closes(history, symbol)
@@ -309,19 +309,6 @@ def _source_banner(market: MarketDataSource) -> None:
         console.print(f"[bold yellow]{SYNTHETIC_NOTE}[/]")
     else:
         console.print(f"[dim]source: {market.name}[/]")
-
-
-def _parse_date(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ConfigurationError(
-            f"{option} {text!r} is not a date (YYYY-MM-DD)", context={"setting": option}
-        ) from None
-
-
-def _date_of(day: np.datetime64) -> dt.date:
-    return dt.date.fromisoformat(str(day)[:10])
 
 
 def _number(value: float) -> float | None:

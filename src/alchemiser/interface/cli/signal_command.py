@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -14,9 +13,15 @@ from alchemiser import bootstrap
 from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.notifications import signal_digest
 from alchemiser.application.strategy_manager import PortfolioSignal, StrategyManager
-from alchemiser.domain.errors import ConfigurationError, NotificationError
-from alchemiser.domain.portfolio.sleeves import PortfolioSpec, SleeveSpec
-from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption, StrategyOption
+from alchemiser.domain.errors import NotificationError
+from alchemiser.interface.cli.options import (
+    JsonFlag,
+    PortfolioOption,
+    SourceOption,
+    StrategyOption,
+    chosen_portfolio,
+    parse_date,
+)
 from alchemiser.interface.cli.output import console, err_console, print_json
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -48,16 +53,7 @@ def signal(
 ) -> None:
     """Evaluate the strategies and print each allocation and the blended target (SPEC §5)."""
     settings = bootstrap.load_settings()
-    if strategy and portfolio is not None:
-        raise ConfigurationError(
-            "give either --strategy or --portfolio, not both",
-            suggested_action="Use --portfolio for a weighted mix, --strategy for quick looks.",
-        )
-    spec = (
-        _adhoc_portfolio(strategy)
-        if strategy
-        else bootstrap.portfolio_of(settings, portfolio_file=portfolio)
-    )
+    spec = chosen_portfolio(settings, strategy, portfolio)
     market = bootstrap.market_data_source(settings, source)
     manager = StrategyManager(
         market,
@@ -65,7 +61,7 @@ def signal(
         history_years=settings.market_data.history_years,
         today=_today,
     )
-    decision = _parse_date(as_of) if as_of else None
+    decision = parse_date(as_of, "--as-of") if as_of else None
     use_live = settings.market_data.use_live_price if live is None else live
     live_date = None
     if decision is None and use_live:
@@ -99,31 +95,6 @@ def _send_digest(settings: bootstrap.Settings, result: PortfolioSignal) -> None:
 
 def _today() -> dt.date:
     return dt.datetime.now(NEW_YORK).date()
-
-
-def _parse_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ConfigurationError(
-            f"--as-of {text!r} is not a date",
-            context={"option": "--as-of"},
-            suggested_action="Write the date as YYYY-MM-DD.",
-        ) from None
-
-
-def _adhoc_portfolio(refs: list[str]) -> PortfolioSpec:
-    """Strategies named on the command line share the account equally."""
-    names: list[str] = []
-    for ref in refs:
-        base = Path(ref).stem if ref.endswith((".clj", ".json", ".edn")) else ref.lower()
-        name, suffix = base, 2
-        while name in names:
-            name, suffix = f"{base}-{suffix}", suffix + 1
-        names.append(name)
-    share = 1.0 / len(refs)
-    sleeves = tuple(SleeveSpec(n, r, share) for n, r in zip(names, refs, strict=True))
-    return PortfolioSpec(sleeves, source="--strategy")
 
 
 def _render(result: PortfolioSignal, *, explain: bool) -> None:

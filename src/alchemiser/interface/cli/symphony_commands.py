@@ -12,6 +12,7 @@ from rich.markup import escape
 
 from alchemiser import bootstrap
 from alchemiser.domain.errors import AlchemiserError, StrategyError, SymphonyParseError
+from alchemiser.domain.portfolio.sleeves import SYMPHONY_SUFFIXES
 from alchemiser.domain.symphony.clj_writer import to_clj
 from alchemiser.domain.symphony.composer_json import dumps_composer_json
 from alchemiser.domain.symphony.validator import Problem, Severity, ValidationReport, validate
@@ -21,8 +22,6 @@ from alchemiser.interface.cli.output import console, print_json
 app = typer.Typer(
     help="Check and convert symphony files (.clj or Composer JSON).", no_args_is_help=True
 )
-
-SYMPHONY_SUFFIXES = frozenset({".clj", ".edn", ".json"})
 
 
 class TargetFormat(StrEnum):
