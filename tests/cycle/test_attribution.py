@@ -179,3 +179,62 @@ def test_kept_sleeve_is_frozen_and_the_others_keep_their_allocation() -> None:
     assert weights == pytest.approx({"AAA": 0.4, "BBB": 0.6})
     with pytest.raises(StrategyError, match="cannot be kept"):
         keep_failed_sleeves(working, allocations, {"b": {"BBB": 0.7, "CCC": 0.4}})
+
+
+def test_a_planned_partial_sell_is_attributed_without_overselling_any_sleeve() -> None:
+    # One sleeve holds 10 AAA @ 100 and now wants a third of 1,000 in it. The planner's sell,
+    # filled in full, must be booked against that sleeve; it may not exceed what the sleeve
+    # wants to sell (the excess would be a sale by _unassigned, which holds nothing).
+    import datetime as dt
+
+    from alchemiser.domain.attribution.runs import attribute_fills
+    from alchemiser.domain.rebalance import plan_rebalance
+    from alchemiser.domain.trading import Fill, Position, Side, Symbol
+
+    prices = {"AAA": Decimal(100), "BBB": Decimal(50)}
+    weights = {"AAA": 1 / 3, "BBB": 2 / 3}
+    plan = plan_rebalance(
+        positions=[Position(Symbol("AAA"), Decimal(10), Decimal(100), Decimal(100))],
+        cash=Decimal(0),
+        targets=weights,
+        prices=prices,
+        fractionable={"AAA": True, "BBB": True},
+    )
+    book = AttributionBook()
+    book.apply([SleeveTrade("s", "AAA", Decimal(10), Decimal(100))])
+    deltas = sleeve_deltas(
+        {t: {"s": w} for t, w in weights.items()}, plan.investable_value, prices, book
+    )
+    (sell,) = plan.sells
+    at = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    fill = Fill("o1", "c1", Symbol("AAA"), Side.SELL, sell.qty, Decimal(100), at)
+    book.apply(attribute_fills(deltas, {}, [fill]))
+    assert book.totals() == {"AAA": Decimal(10) - sell.qty}
+    assert book.qty(UNASSIGNED, "AAA") == 0
+
+
+def test_a_sale_beyond_what_the_sleeves_asked_is_taken_from_the_holders() -> None:
+    # a holds 10 X and wants to sell 4, b holds 5 and wants nothing; the account sold 5
+    # (the plan valued the account slightly differently). _unassigned holds nothing, so the
+    # extra share comes from the holders pro rata to what they hold after a's sale (6 : 5),
+    # at the fill price, and the book still equals the account (10 X).
+    import datetime as dt
+
+    from alchemiser.domain.attribution.runs import apply_fills, attribute_fills
+    from alchemiser.domain.trading import Fill, Side, Symbol
+
+    book = AttributionBook()
+    book.apply(
+        [
+            SleeveTrade("a", "X", Decimal(10), Decimal(90)),
+            SleeveTrade("b", "X", Decimal(5), Decimal(90)),
+        ]
+    )
+    at = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    fill = Fill("o1", "c1", Symbol("X"), Side.SELL, Decimal(5), Decimal(100), at)
+    applied = apply_fills(book, attribute_fills({"X": {"a": Decimal(-4)}}, {}, [fill]))
+    assert book.totals() == {"X": Decimal(10)}
+    assert book.qty("a", "X") == Decimal("5.454545455")  # 10 − 4 − 6/11 (9 dp)
+    assert book.qty("b", "X") == Decimal("4.545454545")  # 5 − 5/11, largest remainder
+    assert sum(t.qty for t in applied) == Decimal(-5)
+    assert all(t.price == Decimal(100) and t.kind == "fill" for t in applied)

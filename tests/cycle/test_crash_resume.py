@@ -201,3 +201,47 @@ def test_a_run_alive_in_another_process_is_never_taken_over(world: Factory) -> N
     assert _broker_orders(w) == []
     still = w.store.run("20261120T204500Z-other")
     assert still is not None and still.status is RunStatus.RUNNING
+
+
+class RejectFirstThenCrash:
+    """The first BUY limit is refused at submission (no order exists under attempt 0); the
+    market fallback (attempt 1) reaches the broker, then the process dies unrecorded."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.crashed_with: Order | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def submit_order(self, request: OrderRequest) -> Order:
+        from alchemiser.domain.errors import OrderRejectedError
+
+        if request.side is Side.BUY and self.crashed_with is None:
+            if request.client_order_id.endswith("-0"):
+                raise OrderRejectedError(f"{request.symbol}: limit refused (scripted)")
+            order: Order = self._inner.submit_order(request)
+            self.crashed_with = order
+            raise SimulatedCrash("submit_order")
+        return self._inner.submit_order(request)
+
+
+def test_crash_after_a_refused_first_attempt_still_finds_the_later_order(
+    world: Factory,
+) -> None:
+    w = world()
+    crashing: list[RejectFirstThenCrash] = []
+
+    def arm(w: World) -> None:
+        def wrap(broker: Any) -> RejectFirstThenCrash:
+            crashing.append(RejectFirstThenCrash(broker))
+            return crashing[-1]
+
+        w.wrap_broker = wrap
+
+    stale, resumed = _crash_then_resume(w, arm)
+    lost = crashing[0].crashed_with
+    assert lost is not None and lost.client_order_id.endswith("-1")
+    recorded = {o.client_order_id: o for o in w.store.orders_of(stale)}
+    assert lost.client_order_id in recorded and recorded[lost.client_order_id].final
+    _assert_job_finished_without_duplicates(w, stale, resumed)

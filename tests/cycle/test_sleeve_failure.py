@@ -65,3 +65,40 @@ def test_keep_policy_with_nothing_held_says_the_allocation_stays_in_cash(world: 
     assert result.status is RunStatus.COMPLETED, result.errors
     assert any("holds nothing" in n for n in result.notes)
     assert w.weights() == pytest.approx({"AAA": 0.5}, abs=0.003)
+
+
+class EquityAtLastTrade:
+    """The sim broker, but equity valued 0.5 % above the quote mids (as Alpaca values it at the
+    last trade while the plan prices at the mid)."""
+
+    def __init__(self, inner: object) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    def account(self) -> object:
+        import dataclasses
+        from decimal import Decimal
+
+        snapshot = self._inner.account()  # type: ignore[attr-defined]
+        return dataclasses.replace(snapshot, equity=snapshot.equity * Decimal("1.005"))
+
+
+def test_keep_policy_with_a_shared_ticker_attributes_without_error(world: Factory) -> None:
+    # a and b both hold AAA; b fails (kept) and a sells all of its AAA. Whatever the broker's
+    # own equity figure, b's shares are frozen (decisions.md): the sell is exactly a's shares,
+    # the run completes, and the book still equals the account.
+    w = world(strategy=StrategySettings(on_sleeve_failure=SleeveFailurePolicy.KEEP_HOLDINGS))
+    w.trade({"a": ({"AAA": 1.0}, 0.5), "b": ({"AAA": 1.0}, 0.5)})
+    b_before = w.store.load_book("sim").sleeves["b"].holdings["AAA"].qty
+    w.wrap_broker = EquityAtLastTrade
+    w.reopen()
+    w.symphonies["b"] = fixed("b", {"ZZZ": 1.0})  # b breaks today
+    result = w.trade({"a": ({"CCC": 1.0}, 0.5), "b": ({}, 0.5)})
+    assert result.status is RunStatus.COMPLETED, [e.message for e in result.errors]
+    book = w.store.load_book("sim")
+    assert book.totals() == w.positions()
+    assert "AAA" not in book.sleeves["a"].holdings
+    assert book.sleeves["b"].holdings["AAA"].qty == w.positions()["AAA"]
+    assert w.positions()["AAA"] == b_before

@@ -272,3 +272,20 @@ def test_properties(holdings, cash, raw_weights, fractional, spendable) -> None:
         for trade in sized.trades:  # each got the same fraction (up to rounding)
             planned = next(t for t in plan.buys if t.symbol == trade.symbol)
             assert trade.qty * trade.price <= planned.value * sized.scale + D("0.01")
+
+
+def test_partial_sell_never_exceeds_the_exact_delta() -> None:
+    # 10 AAA @ 100, target 1/3 of 1,000: the exact sell is (1000 − 333.333…)/100 = 6.666666…
+    # shares. Flooring the *target* to 333.33 first would sell 6.6667 — more than the delta,
+    # i.e. rounded towards the larger trade (SPEC §6 says towards the smaller one). The delta
+    # is whole cents towards zero: 666.66 → 6.6666 shares.
+    plan = plan_rebalance(
+        positions=[pos("AAPL", "10", "100")],
+        cash=D("0"),
+        targets={"AAPL": 1 / 3},
+        fractionable=FRACTIONAL,
+    )
+    (sell,) = plan.sells
+    exact = (D("1000") - D("1000") * D(repr(1 / 3))) / D("100")
+    assert sell.qty <= exact
+    assert sell.qty == D("6.666600")

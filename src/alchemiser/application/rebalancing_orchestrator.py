@@ -31,7 +31,7 @@ from alchemiser.application.ports.ledger import (
 )
 from alchemiser.application.settings import ExecutionSettings
 from alchemiser.domain.attribution.deltas import sleeve_deltas
-from alchemiser.domain.attribution.runs import attribute_fills
+from alchemiser.domain.attribution.runs import apply_fills, attribute_fills
 from alchemiser.domain.errors import DataQualityError, TradingError
 from alchemiser.domain.rebalance import (
     BuySizing,
@@ -150,7 +150,8 @@ class RebalancingOrchestrator:
         self, stale_run: str, known: Mapping[str, OrderRecord]
     ) -> list[OrderRecord]:
         """Orders the broker has under the stale run's ids that the ledger never saw (a crash
-        between submission and recording). Attempts are numbered 0, 1, …, so stop at a gap."""
+        between submission and recording). Every attempt id is looked up: an attempt refused at
+        submission leaves a gap (no order) before the market fallback's attempt."""
         found: list[OrderRecord] = []
         planned = self._ledger.run_detail(stale_run).get("plan", [])
         for row in planned:
@@ -160,9 +161,8 @@ class RebalancingOrchestrator:
                 if cid in known:
                     continue
                 order = self._broker.get_order_by_client_id(cid)
-                if order is None:
-                    break
-                found.append(_record_of(stale_run, phase, order))
+                if order is not None:
+                    found.append(_record_of(stale_run, phase, order))
         return found
 
     # -- the rebalance --------------------------------------------------------------------------
@@ -392,8 +392,7 @@ class RebalancingOrchestrator:
         deltas, cross = self._ledger.sleeve_deltas(run_id)
         fills = self._ledger.fills_of(run_id)
         book = self._ledger.load_book(self._broker.name)
-        trades = attribute_fills(deltas, cross, fills)
-        book.apply(trades)
+        trades = apply_fills(book, attribute_fills(deltas, cross, fills))
         if account is not None:
             held = {str(p.symbol): p.qty for p in account.positions}
             prices = {str(p.symbol): p.market_price for p in account.positions}

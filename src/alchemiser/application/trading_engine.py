@@ -46,7 +46,7 @@ from alchemiser.application.settings import (
 )
 from alchemiser.application.strategy_manager import PortfolioSignal, StrategyManager
 from alchemiser.domain.attribution.runs import keep_failed_sleeves
-from alchemiser.domain.errors import MarketClosedError, TradingError
+from alchemiser.domain.errors import DataQualityError, MarketClosedError, TradingError
 from alchemiser.domain.market.quality import check_quality, enforce
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
 from alchemiser.domain.symphony.evaluator import required_tickers
@@ -275,9 +275,25 @@ class TradingEngine:
         book = self._ledger.load_book(self._broker.name)
         failed = list(signal.errors)
         held = {name: book.sleeves[name].holdings for name in failed if name in book.sleeves}
-        symbols = sorted({sym for holdings in held.values() for sym in holdings})
+        account = self._broker.account()
+        symbols = sorted(
+            {sym for holdings in held.values() for sym in holdings}
+            | {str(p.symbol) for p in account.positions}
+        )
         quotes = self._broker.quotes([Symbol(s) for s in symbols]) if symbols else {}
-        investable = self._broker.account().equity * (1 - self._cash_reserve)
+        missing = [s for s in symbols if s not in quotes]
+        if missing:
+            raise DataQualityError(
+                f"no quote for {', '.join(missing)} to value the kept holdings",
+                context={"ticker": missing[0]},
+                suggested_action="Check that the ticker trades at this broker.",
+            )
+        # Valued as the plan values the account (cash + Σ qty × mid), not at the broker's
+        # equity: any difference would make the plan sell part of the frozen shares.
+        value = account.cash + sum(
+            (p.qty * quotes[p.symbol].mid for p in account.positions), Decimal(0)
+        )
+        investable = value * (1 - self._cash_reserve)
         kept: dict[str, dict[str, float]] = {}
         for name in failed:
             kept[name] = {

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 
-from alchemiser.domain.attribution.book import AttributionBook, SleeveTrade
-from alchemiser.domain.attribution.split import FillSlice, attribute_symbol
+from alchemiser.domain.attribution.book import UNASSIGNED, AttributionBook, SleeveTrade
+from alchemiser.domain.attribution.split import FillSlice, attribute_symbol, split_quantity
 from alchemiser.domain.errors import StrategyError
 from alchemiser.domain.trading import Fill
 
@@ -28,6 +29,41 @@ def attribute_fills(
         price = cross_prices.get(symbol) or (slices[0].price if slices else ZERO)
         trades += attribute_symbol(symbol, deltas.get(symbol, {}), slices, price)
     return trades
+
+
+def apply_fills(book: AttributionBook, trades: Sequence[SleeveTrade]) -> list[SleeveTrade]:
+    """Apply a run's sleeve trades to `book`; returns the trades as applied.
+
+    A sale the sleeves did not ask for goes to UNASSIGNED, which may hold none of it (the plan
+    valued the account a little differently from the sleeves): what UNASSIGNED lacks is taken
+    from the other holders pro rata to their holdings (after their own trades of the run), at
+    the fill price, so the book keeps matching the account instead of failing a run that has
+    already traded.
+    """
+    applied: list[SleeveTrade] = []
+    for trade in sorted(trades, key=lambda t: t.sleeve == UNASSIGNED and t.qty < 0):
+        pieces = [trade]
+        if trade.sleeve == UNASSIGNED and trade.qty < 0:
+            own = min(book.qty(UNASSIGNED, trade.symbol), -trade.qty)
+            pieces = [replace(trade, qty=-own)] if own > 0 else []
+            holders = {
+                name: ledger.holdings[trade.symbol].qty
+                for name, ledger in book.sleeves.items()
+                if name != UNASSIGNED and trade.symbol in ledger.holdings
+            }
+            short = min(-trade.qty - own, sum(holders.values(), ZERO))
+            split = split_quantity(short, holders) if short > 0 else {}
+            taken = [
+                replace(trade, sleeve=name, qty=-qty, fee=ZERO)
+                for name, qty in sorted(split.items())
+                if qty
+            ]
+            if taken and not pieces:  # the fee is charged once, to the first piece
+                taken[0] = replace(taken[0], fee=trade.fee)
+            pieces += taken
+        book.apply(pieces)
+        applied += pieces
+    return applied
 
 
 def keep_failed_sleeves(

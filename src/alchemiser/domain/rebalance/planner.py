@@ -128,8 +128,10 @@ def plan_rebalance(
     for symbol in sorted(set(held) | set(weights)):
         weight = weights.get(symbol, Decimal(0))
         current = values.get(symbol, Money(0))
-        target = cents_towards_zero(investable * weight)
-        delta = cents_towards_zero(target - current)
+        exact_target = investable * weight
+        target = cents_towards_zero(exact_target)
+        # From the exact target: a floored target would make a sell up to a cent larger.
+        delta = cents_towards_zero(exact_target - current)
 
         base = PlannedTrade(
             symbol=symbol,
