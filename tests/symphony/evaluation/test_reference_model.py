@@ -55,6 +55,7 @@ class Reference:
         self.closes = closes
         self.memo: dict[tuple[int, int], Decision] = {}
         self.series_memo: dict[int, np.ndarray] = {}
+        self.run_starts: dict[int, list[int]] = {}
 
     # -- allocation -------------------------------------------------------------------------------
     def at(self, node: Node, t: int) -> Decision:
@@ -162,7 +163,10 @@ class Reference:
         return float(operand)
 
     def metric(self, candidate: Node, metric: Indicator, t: int) -> float:
-        return value_at(self.series(candidate), metric, t)
+        series = self.series(candidate)
+        # an equity curve's runs are separate even when a restart directly follows a run
+        first = max((s for s in self.run_starts.get(id(candidate), []) if s <= t), default=0)
+        return value_at(series[first:], metric, t - first)
 
     def series(self, node: Node) -> np.ndarray:
         inner = node
@@ -191,9 +195,12 @@ class Reference:
                 total += held[ticker] * (prices[s] / prices[s - 1] - 1.0)
             stream[s] = total
         equity = [math.nan] * SESSIONS
+        starts = self.run_starts.setdefault(id(node), [])
         for s in range(1, SESSIONS):
             if not math.isnan(stream[s]):
                 base = equity[s - 1] if not math.isnan(equity[s - 1]) else 1.0
+                if math.isnan(equity[s - 1]):
+                    starts.append(s - 1)
                 equity[s - 1] = base
                 equity[s] = base * (1.0 + stream[s])
         return np.array(equity)

@@ -178,7 +178,7 @@ class _Evaluator:
         self._returns: FloatArray | None = None
         self._indicators: dict[tuple[object, ...], FloatArray] = {}
         self._results: dict[str, _Alloc] = {}
-        self._equity: dict[str, FloatArray] = {}
+        self._equity: dict[str, tuple[FloatArray, list[tuple[int, int]]]] = {}
         self._scores: dict[str, dict[str, FloatArray]] = {}
 
     # -- traversal --------------------------------------------------------------------------------
@@ -416,22 +416,26 @@ class _Evaluator:
         cache = self._scores.setdefault(child.digest, {})
         value = cache.get(metric.digest)
         if value is None:
-            value = compute_indicator(
-                metric.metric, self._equity_of(child), metric.window, **_params(metric)
-            )
+            curve, pieces = self._equity_of(child)
+            value = np.full(self.size, np.nan)
+            for start, stop in pieces:  # a restart may directly follow a run: never bridge them
+                value[start:stop] = compute_indicator(
+                    metric.metric, curve[start:stop], metric.window, **_params(metric)
+                )
             cache[metric.digest] = value
         return value
 
-    def _equity_of(self, child: Node) -> FloatArray:
-        """The equity curve of holding the child's allocation of t−1 through t, rebalanced daily.
+    def _equity_of(self, child: Node) -> tuple[FloatArray, list[tuple[int, int]]]:
+        """The equity curve of holding the child's allocation of t−1 through t, rebalanced daily,
+        and the pieces [start, stop) on which indicators are computed separately.
 
         It starts at 1.0 on the close the child is first defined and restarts after any date
         whose return cannot be known (child undefined the day before, or a held price missing).
         A day on which the child holds nothing earns 0 (cash).
         """
-        curve = self._equity.get(child.digest)
-        if curve is not None:
-            return curve
+        known = self._equity.get(child.digest)
+        if known is not None:
+            return known
         alloc = self._results[child.digest]
         returns = self._all_returns()[:, alloc.cols]
         held = alloc.weights[:-1]
@@ -441,11 +445,16 @@ class _Evaluator:
         stream[1:] = contributions.sum(axis=1)
         stream[1:][~alloc.defined[:-1]] = np.nan
         curve = np.full(self.size, np.nan)
+        pieces: list[tuple[int, int]] = []
         for start, stop in _finite_runs(stream):
             curve[start - 1] = 1.0
             curve[start:stop] = np.cumprod(1.0 + stream[start:stop])
-        self._equity[child.digest] = curve
-        return curve
+            if pieces and pieces[-1][1] < start - 1:  # a NaN already separates the two runs
+                pieces[-1] = (pieces[-1][0], stop)
+            else:  # first run, or a restart right after a run: nothing in the curve marks it
+                pieces.append((start - 1, stop))
+        self._equity[child.digest] = (curve, pieces)
+        return curve, pieces
 
     def _ticker_indicator(self, indicator: Indicator, ticker: str) -> FloatArray:
         key = (indicator.metric, indicator.window, indicator.params, ticker)
