@@ -63,6 +63,11 @@ class SleeveSignalError(StrategyError):
         self.symphony = symphony
         self.cause = cause
         self.explanation = explanation
+        if isinstance(cause, DataError):
+            # Still a sleeve failure (the sleeve policy applies), but alerts and the exit code
+            # follow the root cause: missing or bad prices are a DATA problem (SPEC §9).
+            self.category = cause.category
+            self.severity = cause.severity
 
 
 @dataclass(frozen=True, slots=True)

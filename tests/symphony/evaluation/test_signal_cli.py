@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from alchemiser.domain.errors import ErrorCategory
 from alchemiser.interface.cli.main import main
 
 AS_OF = "2024-03-01"
@@ -85,3 +86,17 @@ def test_strategy_and_portfolio_together_is_a_configuration_error(tmp_path: Path
 
 def test_bad_as_of_is_a_configuration_error() -> None:
     assert main(["signal", "--as-of", "yesterday"]) == 14
+
+
+def test_missing_prices_fail_the_sleeve_as_a_data_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sleeve that cannot get its prices is a DATA failure (exit 12), not a strategy bug."""
+    prices = tmp_path / "prices"
+    prices.mkdir()
+    (prices / "SPY.csv").write_text("date,close\n2024-01-02,470.1\n2024-01-03,468.8\n")
+    code = main(["signal", "--strategy", "tecl", "--source", f"files:{prices}", "--closes-only"])
+    assert code == ErrorCategory.DATA.exit_code
+    err = capsys.readouterr().err
+    assert "DATA error" in err
+    assert "tecl" in err
