@@ -29,12 +29,14 @@ def test_a_failed_sleeve_stops_the_run_before_any_order(world: Factory) -> None:
     assert result.outcome is None
     assert _broker_order_count(w) == 0
     assert w.sim.account().cash == 100_000
-    assert result.errors[0].category is ErrorCategory.STRATEGY
+    # A sleeve failure whose cause is missing prices is reported as DATA (SPEC §9).
+    assert result.errors[0].category is ErrorCategory.DATA
+    assert result.errors[0].exception_type == "SleeveSignalError"
     assert "broken" in result.errors[0].message
     detail = w.store.run_detail(result.run_id)
     assert detail["run"]["status"] == "failed"
     assert {s["sleeve"]: s["ok"] for s in detail["signals"]} == {"a": True, "broken": False}
-    assert detail["errors"][0]["category"] == "strategy"
+    assert detail["errors"][0]["category"] == "data"
     assert detail["plan"] == [] and detail["orders"] == []
 
 
@@ -49,9 +51,9 @@ def test_keep_policy_keeps_the_failed_sleeves_holdings(world: Factory) -> None:
     assert "AAA" not in w.positions()
     assert w.weights() == pytest.approx({"BBB": 0.5, "CCC": 0.5}, abs=0.003)
     assert any("sleeve b failed; keeping its holdings" in n for n in result.notes)
-    # Kept, but still reported: a STRATEGY error in the result (exit code, email) and ledger.
-    assert [e.category for e in result.errors] == [ErrorCategory.STRATEGY]
-    assert w.store.run_detail(result.run_id)["errors"][0]["category"] == "strategy"
+    # Kept, but still reported (exit code, email, ledger) under its cause: missing prices → DATA.
+    assert [e.category for e in result.errors] == [ErrorCategory.DATA]
+    assert w.store.run_detail(result.run_id)["errors"][0]["category"] == "data"
     assert result.outcome is not None
     assert all(o.symbol != "BBB" for o in result.outcome.orders)
     book = w.store.load_book("sim")

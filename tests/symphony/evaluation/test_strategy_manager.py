@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from alchemiser.application.strategy_manager import SleeveSignalError, StrategyManager
-from alchemiser.domain.errors import DataError, StrategyError
+from alchemiser.domain.errors import DataError, ErrorCategory, StrategyError
 from alchemiser.domain.market.price_history import PriceHistory
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec, SleeveSpec
 from alchemiser.domain.symphony.tree import Asset, If, Metric, Symphony, WeightEqual
@@ -134,6 +134,15 @@ def test_failed_sleeves_are_recorded_with_their_names_never_cash() -> None:
     assert signal.target.weights == {"TLT": 0.5}  # incomplete, and says so via errors
     with pytest.raises(StrategyError, match="2 sleeves failed"):
         signal.raise_on_failure()
+
+
+def test_a_sleeve_failure_is_categorised_by_its_cause() -> None:
+    """Missing prices alert as DATA; an undecidable tree or a bad symphony stays STRATEGY."""
+    signal = manager().signal(portfolio(broken=0.4, slow=0.3, missing=0.3))
+    assert signal.errors["broken"].category is ErrorCategory.DATA
+    assert signal.errors["slow"].category is ErrorCategory.STRATEGY
+    assert signal.errors["missing"].category is ErrorCategory.STRATEGY
+    assert all(isinstance(e, StrategyError) for e in signal.errors.values())  # sleeve policy
 
 
 def test_single_failure_reraises_that_sleeve_error() -> None:
