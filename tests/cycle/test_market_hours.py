@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from alchemiser.application.ports.ledger import RunStatus
 from alchemiser.application.settings import ExecutionSettings
 from alchemiser.application.trading_engine import trading_window
 from alchemiser.domain.errors import ErrorCategory
+from alchemiser.domain.trading import MarketClock
 from tests.cycle.conftest import World
 
 Factory = Callable[..., World]
@@ -50,3 +53,26 @@ def test_force_and_dry_run_go_on_and_say_so(world: Factory) -> None:
     assert forced.status is RunStatus.COMPLETED, forced.errors
     assert any("--force" in n for n in forced.notes)
     assert "AAA" in w.positions()
+
+
+class _ClockSaysClosed:
+    """The broker disagrees with the NYSE calendar (e.g. an unscheduled closure)."""
+
+    def __init__(self, broker: Any) -> None:
+        self._broker = broker
+
+    def clock(self) -> MarketClock:
+        return dataclasses.replace(self._broker.clock(), is_open=False)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._broker, name)
+
+
+def test_the_brokers_clock_overrules_the_calendar(world: Factory) -> None:
+    w = world(wrap_broker=_ClockSaysClosed)  # the default start is inside the window
+    result = w.trade(SLEEVES)
+    assert result.status is RunStatus.REFUSED
+    message = result.errors[0].message
+    assert "inside the NYSE calendar's window 15:45–16:00 ET" in message
+    assert "broker's clock says the market is closed" in message
+    assert w.positions() == {}

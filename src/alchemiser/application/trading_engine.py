@@ -179,11 +179,16 @@ class TradingEngine:
         inside = opens is not None and closes is not None and opens <= clock.now < closes
         if inside and clock.is_open:
             return
-        where = (
-            "not a trading session"
-            if opens is None
-            else f"outside the trading window {_et(opens)}–{_et(closes)} ET"
-        )
+        if opens is None or closes is None:
+            where = "not a trading session"
+        elif not inside:
+            where = f"outside the trading window {_et(opens)}–{_et(closes)} ET"
+        else:  # SPEC §8.4: the calendar is cross-checked with the broker's clock
+            where = (
+                f"inside the NYSE calendar's window {_et(opens)}–{_et(closes)} ET, but the "
+                "broker's clock says the market is closed (a halt, or a closure the calendar "
+                "package does not know)"
+            )
         message = f"{result.trading_day}: {where} (broker time {_et(clock.now)} ET)"
         if request.dry_run or request.force:
             flag = "--dry-run" if request.dry_run else "--force"
