@@ -23,6 +23,7 @@ from alchemiser.domain.symphony.tree import (
     WeightEqual,
     WeightInverseVolatility,
     WeightSpecified,
+    branch_elements,
 )
 
 _INDENT = "  "
@@ -78,9 +79,9 @@ def node_to_clj(root: Node, level: int = 0) -> str:
             todo.append(")")
         elif isinstance(node, If):
             out.append(f"(if{pad}{condition_to_clj(node.condition)}{pad}")
-            todo += _vector(_branch(node.then), depth + 1)
+            todo += _vector(branch_elements(node.then), depth + 1)
             todo.append(pad)
-            todo += _vector(_branch(node.otherwise), depth + 1)
+            todo += _vector(branch_elements(node.otherwise), depth + 1)
             todo.append(")")
         elif isinstance(node, Filter):
             select = f"(select-{node.selection.value} {node.count})"
@@ -101,15 +102,6 @@ def _vector(nodes: tuple[Node, ...], depth: int) -> list[str | tuple[Node, int]]
         parts.append((child, depth))
     parts.append("]")
     return parts
-
-
-def _branch(node: Node) -> tuple[Node, ...]:
-    """An if-branch vector: several elements are an equal split, none allocates nothing."""
-    if isinstance(node, WeightEqual):
-        return node.nodes
-    if isinstance(node, Empty):
-        return ()
-    return (node,)
 
 
 def condition_to_clj(condition: Condition) -> str:

@@ -40,6 +40,7 @@ from alchemiser.domain.symphony.tree import (
     WeightEqual,
     WeightInverseVolatility,
     WeightSpecified,
+    branch_elements,
 )
 
 JSON_COMPARATORS: dict[str, Comparator] = {
@@ -437,8 +438,8 @@ def to_composer_json(symphony: Symphony) -> dict[str, Any]:
                 "children": [],
             }
             out |= {"step": "if", "children": [then, other]}
-            pending.extend((c, then["children"], None) for c in _branch_nodes(node.then))
-            pending.extend((c, other["children"], None) for c in _branch_nodes(node.otherwise))
+            pending.extend((c, then["children"], None) for c in branch_elements(node.then))
+            pending.extend((c, other["children"], None) for c in branch_elements(node.otherwise))
         elif isinstance(node, Filter):
             out |= {
                 "step": "filter",
@@ -460,14 +461,6 @@ def dumps_composer_json(symphony: Symphony) -> str:
     an indented 288-deep score grows twentyfold); the compact encoder is in C.
     """
     return deep_json.dumps(to_composer_json(symphony)) + "\n"
-
-
-def _branch_nodes(node: Node) -> tuple[Node, ...]:
-    if isinstance(node, WeightEqual):
-        return node.nodes
-    if isinstance(node, Empty):
-        return ()
-    return (node,)
 
 
 def _fraction(weight: float) -> dict[str, float | int]:

@@ -251,6 +251,16 @@ class Symphony:
         return self.root.digest
 
 
+def branch_elements(node: Node) -> tuple[Node, ...]:
+    """An `if` branch as the vector a file writes: an equal split lists its children, Empty
+    lists nothing, anything else is a single element (the parser's inverse, for the writers)."""
+    if isinstance(node, WeightEqual):
+        return node.nodes
+    if isinstance(node, Empty):
+        return ()
+    return (node,)
+
+
 def walk(root: Node) -> list[Node]:
     """Every node under `root` (pre-order), iteratively: trees nest hundreds deep."""
     out: list[Node] = []
