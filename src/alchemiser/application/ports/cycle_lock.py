@@ -14,7 +14,7 @@ from typing import Protocol
 from alchemiser.domain.errors import TradingError
 
 
-class CycleLockHeld(TradingError):
+class CycleLockHeldError(TradingError):
     """Another cycle holds the lock: this one refuses before touching the broker."""
 
     default_action = (
@@ -27,7 +27,7 @@ class CycleLock(Protocol):
     def hold(self, account: str, owner: str) -> AbstractContextManager[None]:
         """Hold the lock of `account` for the duration of the `with` block.
 
-        Raises CycleLockHeld (naming the holder: host, pid, run id, since) when another owner
+        Raises CycleLockHeldError (naming the holder: host, pid, run id, since) when another owner
         holds it. `owner` describes this process for the message another process will show.
         """
         ...
