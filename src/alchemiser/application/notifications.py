@@ -42,6 +42,8 @@ class Notification:
         """Identical alerts share a fingerprint (used by the cool-down); reports never do."""
         if self.event in {NotificationEvent.CRITICAL_ALERT, NotificationEvent.ERROR_REPORT}:
             parts = [self.event.value, *sorted(f"{e.category}:{e.message}" for e in self.errors)]
+        elif self.event is NotificationEvent.AUTOPILOT_ALERT:
+            parts = [self.event.value, self.subject]  # the subject names the alert and its day
         else:
             parts = [self.event.value, self.subject, dt.datetime.now(dt.UTC).isoformat()]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
@@ -198,6 +200,7 @@ class NotificationDispatcher:
         if notification.event not in {
             NotificationEvent.CRITICAL_ALERT,
             NotificationEvent.ERROR_REPORT,
+            NotificationEvent.AUTOPILOT_ALERT,
         }:
             return False
         last = self._cooldown.last_sent(notification.fingerprint)

@@ -61,6 +61,16 @@ _REPORT_STATUS = {
 }
 
 
+def _report_status(result: CycleResult) -> str:
+    """halted and stopped are said as such, not as a closed market or a clean completion."""
+    kinds = {e.exception_type for e in result.errors}
+    if "TradingHaltedError" in kinds:
+        return "halted"
+    if "StopRequestedError" in kinds:
+        return "stopped"
+    return _REPORT_STATUS.get(result.status, result.status.value)
+
+
 def build_run_report(result: CycleResult, sleeves: Mapping[str, Any]) -> RunReport:
     """The report of one cycle; `sleeves` is the sleeve view (P&L) after the run."""
     outcome = result.outcome
@@ -102,7 +112,7 @@ def build_run_report(result: CycleResult, sleeves: Mapping[str, Any]) -> RunRepo
         broker=result.broker,
         data_source=result.data_source,
         synthetic=result.synthetic,
-        status=_REPORT_STATUS.get(result.status, result.status.value),
+        status=_report_status(result),
         started_at=result.started_at,
         finished_at=dt.datetime.now(dt.UTC),
         sleeves=lines,
