@@ -128,9 +128,12 @@ def sim_broker(
     settings: Settings,
     market_data: MarketDataSource | None = None,
     now: Callable[[], dt.datetime] | None = None,
+    start_at: dt.datetime | None = None,
 ) -> Broker:
     """The embedded simulated broker, its account kept in the ledger database
-    (settings.ledger_url) and priced from `market_data` (default: the configured source)."""
+    (settings.ledger_url) and priced from `market_data` (default: the configured source).
+    `start_at` moves simulated time to that moment (the autopilot's clock); by default it
+    starts at the trading window of the latest session as of `now`."""
     from alchemiser.infrastructure.ledger.repository import create_ledger_engine
     from alchemiser.infrastructure.sim_broker import SimBroker, config_from_settings
 
@@ -141,6 +144,7 @@ def sim_broker(
         config=config_from_settings(settings.sim_broker),
         window=(settings.execution.window_start, settings.execution.early_close_window_start),
         now=now or _utc_now,
+        start_at=start_at,
     )
 
 

@@ -208,7 +208,7 @@ def _broker(
     settings: Any, name: str, *, live: bool, market: MarketDataSource, clock: Clock
 ) -> Iterator[Broker]:
     if name == "sim":  # the simulated broker's session follows the autopilot's clock
-        yield bootstrap.sim_broker(settings, market, now=clock.now)
+        yield bootstrap.sim_broker(settings, market, now=clock.now, start_at=clock.now())
         return
     with trade_commands._broker(settings, name, live=live, market=market) as chosen:
         yield chosen
