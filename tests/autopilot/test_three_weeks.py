@@ -66,9 +66,10 @@ def test_three_weeks_one_cycle_per_session(
     assert days == TRADED  # exactly one per session; none on the holiday, weekend or while down
     assert {r.status for r in runs} == {"completed"}
     assert working == 0
-    for day, at in starts.items():
+    assert sorted(D.fromisoformat(str(d)) for d in starts) == TRADED
+    for raw_day, at in starts.items():
         local = dt.datetime.fromisoformat(str(at)).replace(tzinfo=dt.UTC).astimezone(NEW_YORK)
-        day = D.fromisoformat(str(day))
+        day = D.fromisoformat(str(raw_day))
         assert local.date() == day
         if day == D(2026, 11, 19):  # restarted at 15:52, inside the window: runs at once
             expected = dt.time(15, 52)
@@ -77,9 +78,11 @@ def test_three_weeks_one_cycle_per_session(
         else:
             expected = dt.time(15, 45, 30)
         clock_time = local.time()
-        assert expected <= clock_time < (
-            dt.datetime.combine(day, expected) + dt.timedelta(minutes=1)
-        ).time(), (day, local)
+        assert (
+            expected
+            <= clock_time
+            < (dt.datetime.combine(day, expected) + dt.timedelta(minutes=1)).time()
+        ), (day, local)
 
     subjects = [str(m["Subject"]) for m in smtp_server.inbox.messages]
     missed = [s for s in subjects if "Missed session" in s]

@@ -132,8 +132,8 @@ def _run(
         return _broker(settings, name, live=live, market=market, clock=clock)
 
     def broker_clock() -> MarketClock:
-        with open_broker() as chosen:
-            return chosen.clock()  # type: ignore[no-any-return]
+        with _broker(settings, name, live=live, market=market, clock=clock, move=False) as b:
+            return b.clock()
 
     pilot = Autopilot(
         account=account,
@@ -205,10 +205,19 @@ def _signals(stop: StopControl) -> Iterator[None]:
 
 @contextmanager
 def _broker(
-    settings: Any, name: str, *, live: bool, market: MarketDataSource, clock: Clock
+    settings: Any,
+    name: str,
+    *,
+    live: bool,
+    market: MarketDataSource,
+    clock: Clock,
+    move: bool = True,
 ) -> Iterator[Broker]:
-    if name == "sim":  # the simulated broker's session follows the autopilot's clock
-        yield bootstrap.sim_broker(settings, market, now=clock.now, start_at=clock.now())
+    """The configured broker; the simulated one is moved to the autopilot's clock for a cycle
+    (`move`), and left where it is for a mere look at its clock (health probes)."""
+    if name == "sim":
+        start = clock.now() if move else None
+        yield bootstrap.sim_broker(settings, market, now=clock.now, start_at=start)
         return
     with trade_commands._broker(settings, name, live=live, market=market) as chosen:
         yield chosen
@@ -279,25 +288,24 @@ def _ready(
     market: MarketDataSource,
     clock: Clock,
 ) -> Callable[[], tuple[bool, str]]:
+    """Not halted (read each time), broker and data reachable (probed at most every 30 s)."""
     cache: dict[str, Any] = {}
 
     def probe() -> tuple[bool, str]:
+        halted = pilot.halted()
+        if halted is not None:
+            return False, f"trading halted by {halted.source}: {halted.reason}"
         now = clock.now()
-        if "at" in cache and (now - cache["at"]).total_seconds() < 30:
-            return cache["answer"]  # type: ignore[no-any-return]
-        answer = _probe(pilot, broker_clock, market, now)
-        cache.update(at=now, answer=answer)
-        return answer
+        if "at" not in cache or (now - cache["at"]).total_seconds() >= 30:
+            cache.update(at=now, answer=_reachable(broker_clock, market))
+        return cache["answer"]  # type: ignore[no-any-return]
 
     return probe
 
 
-def _probe(
-    pilot: Autopilot, broker_clock: Callable[[], MarketClock], market: MarketDataSource, now: Any
+def _reachable(
+    broker_clock: Callable[[], MarketClock], market: MarketDataSource
 ) -> tuple[bool, str]:
-    halted = pilot.halted()
-    if halted is not None:
-        return False, f"trading halted by {halted.source}: {halted.reason}"
     try:
         broker_clock()
     except Exception as exc:
