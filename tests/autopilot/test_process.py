@@ -170,7 +170,7 @@ def test_sigterm_during_a_cycle_leaves_nothing_working(small_world: Path, tmp_pa
             assert time.monotonic() < deadline, "the cycle never placed a buy"
             time.sleep(0.05)
         process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=120)
+        _, err = process.communicate(timeout=120)
     finally:
         if process.poll() is None:
             process.kill()
