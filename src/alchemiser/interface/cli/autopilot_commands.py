@@ -13,7 +13,7 @@ import os
 import signal
 import socket
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import FrameType
 from typing import Annotated, Any
@@ -81,18 +81,16 @@ def autopilot(
     name = broker or settings.broker
     account = account_name(name, live)
     owner = f"alchemiser autopilot (pid {os.getpid()} on {socket.gethostname()})"
-    lock = bootstrap.cycle_lock(settings)
-    try:
-        held = lock.hold(f"autopilot:{account}", owner)
-        held.__enter__()
-    except CycleLockHeldError as exc:
-        raise CycleLockHeldError(
-            f"another autopilot is already running for account {account}: {exc.message}",
-            context=exc.context,
-            suggested_action="Only one autopilot may run per account; stop the other one first "
-            "(`systemctl stop alchemiser-autopilot` or its process id).",
-        ) from None
-    try:
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(bootstrap.cycle_lock(settings).hold(f"autopilot:{account}", owner))
+        except CycleLockHeldError as exc:
+            raise CycleLockHeldError(
+                f"another autopilot is already running for account {account}: {exc.message}",
+                context=exc.context,
+                suggested_action="Only one autopilot may run per account; stop the other one "
+                "first (`systemctl stop alchemiser-autopilot` or its process id).",
+            ) from None
         code = _run(
             settings,
             name=name,
@@ -103,8 +101,6 @@ def autopilot(
             source=source,
             port=port,
         )
-    finally:
-        held.__exit__(None, None, None)
     if code:
         raise typer.Exit(code)
 
