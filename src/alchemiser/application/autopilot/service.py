@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from alchemiser.application.autopilot.checks import AccountChecks
 from alchemiser.application.autopilot.schedule import NEW_YORK, Schedule, SessionWindow
 from alchemiser.application.autopilot.sessions import (
     SKIPPED_ALERT,
@@ -25,7 +26,7 @@ from alchemiser.application.autopilot.sessions import (
 )
 from alchemiser.application.autopilot.status import StatusReader
 from alchemiser.application.autopilot.stop import StopControl
-from alchemiser.application.autopilot.summary import DailySummary, build_summary
+from alchemiser.application.autopilot.summary import SummarySender
 from alchemiser.application.error_handler import ErrorHandler, ErrorRecord
 from alchemiser.application.notifications import Notification, NotificationDispatcher
 from alchemiser.application.ports.autopilot_store import AutopilotStore
@@ -109,6 +110,26 @@ class Autopilot:
         )
         self._started_at: dt.datetime | None = None
         self._first_started: dt.datetime | None = None
+        self._checks = AccountChecks(
+            account=account,
+            store=store,
+            calendar=calendar,
+            market_data=market_data,
+            settings=settings,
+            errors=errors,
+            alert=self._alert_once,
+        )
+        self._summary = SummarySender(
+            account=account,
+            store=store,
+            calendar=calendar,
+            schedule=schedule,
+            market_data=market_data,
+            dispatcher=dispatcher,
+            status=status,
+            settings=settings,
+            errors=errors,
+        )
 
     def halted(self) -> HaltState | None:
         return self._halt.current()
@@ -162,7 +183,8 @@ class Autopilot:
             )
         self._missed_sessions(now, halted=halted is not None)
         wake = self._today(now, halted=halted is not None)
-        summary_due = self._daily_summary(now)
+        assert self._first_started is not None
+        summary_due = self._summary.send_due(now, self._first_started)
         return min(wake, summary_due)
 
     # -- today's cycle --------------------------------------------------------------------------
@@ -239,8 +261,8 @@ class Autopilot:
 
     def _after_run(self, window: SessionWindow, outcome: CycleOutcome) -> None:
         now = self._clock.now()
-        self._check_prices(window, now)
-        self._check_drawdown(window, now)
+        self._checks.prices(window, now)
+        self._checks.drawdown(window, now)
         if outcome.run_id == "-":
             record = outcome.errors[0]
             self._alert_once(
@@ -299,49 +321,6 @@ class Autopilot:
             now,
         )
 
-    def _check_drawdown(self, window: SessionWindow, now: dt.datetime) -> None:
-        points = self._store.account_points(self._account)
-        if not points:
-            return
-        peak = max(p.equity for p in points)
-        last = points[-1].equity
-        if not peak:
-            return
-        drawdown = float((peak - last) / peak)
-        if drawdown > self._settings.drawdown_alert:
-            self._alert_once(
-                window.day,
-                "drawdown",
-                f"[Alchemiser] Drawdown {drawdown:.1%} below peak on {window.day}",
-                f"Equity {last:,.2f} is {drawdown:.2%} below its peak {peak:,.2f} "
-                f"(alert level {self._settings.drawdown_alert:.0%}).",
-                now,
-            )
-
-    def _check_prices(self, window: SessionWindow, now: dt.datetime) -> None:
-        try:
-            history = self._market_data.history(
-                ["SPY"], window.day - dt.timedelta(days=14), window.day
-            )
-        except Exception as exc:
-            self._errors.handle(exc, component="autopilot")
-            return
-        if not len(history):
-            return
-        newest = history.last_date
-        self._store.set_state(self._account, "newest_price", newest.isoformat(), now)
-        expected = self._calendar.previous_session(window.day)
-        behind = len(self._calendar.sessions(newest, expected)) - 1
-        if behind > self._settings.stale_price_sessions - 1 and newest < expected:
-            self._alert_once(
-                window.day,
-                "stale",
-                f"[Alchemiser] Stale prices on {window.day}: newest close {newest}",
-                f"The newest daily close from {self._market_data.name} is {newest}; the session "
-                f"before today is {expected}. Decisions rest on old prices; check the source.",
-                now,
-            )
-
     def _alert_once(
         self, day: dt.date, kind: str, subject: str, body: str, now: dt.datetime
     ) -> None:
@@ -350,55 +329,4 @@ class Autopilot:
         log.warning("%s", subject)
         self._dispatcher.dispatch(
             [Notification(event=NotificationEvent.AUTOPILOT_ALERT, subject=subject, body=body)]
-        )
-
-    # -- daily summary --------------------------------------------------------------------------
-    def _daily_summary(self, now: dt.datetime) -> dt.datetime:
-        delay = dt.timedelta(minutes=self._settings.summary_delay_minutes)
-        window = self._schedule.last_closed(now - delay)
-        upcoming = self._schedule.upcoming(now)
-        next_due = self._calendar.close_time(upcoming.day) + delay
-        assert self._first_started is not None
-        if window is None or window.closes < self._first_started:
-            return next_due
-        note = self._store.session(self._account, window.day)
-        if note is not None and note.summary_sent_at is not None:
-            return next_due
-        summary = self._build_summary(window.day)
-        if summary is None:
-            return next_due
-        self._dispatcher.dispatch(
-            [
-                Notification(
-                    event=NotificationEvent.DAILY_SUMMARY,
-                    subject=summary.subject,
-                    body="\n".join(summary.lines),
-                    data={"summary": summary.data},
-                )
-            ]
-        )
-        self._store.save_summary(self._account, window.day, summary.data, now)
-        return next_due
-
-    def _build_summary(self, day: dt.date) -> DailySummary | None:
-        before = self._store.account_points(self._account, "before")
-        after = self._store.account_points(self._account)
-        previous_day = self._calendar.previous_session(day)
-        previous = self._store.session(self._account, previous_day)
-        first_before = self._calendar.previous_session(before[0].trading_day) if before else None
-        spy = None
-        if first_before is not None:
-            try:
-                spy = self._market_data.history(["SPY"], first_before - dt.timedelta(days=7), day)
-            except Exception as exc:  # the summary goes out without SPY rather than not at all
-                self._errors.handle(exc, component="autopilot.summary")
-        return build_summary(
-            day=day,
-            previous_session=previous_day,
-            before_points=before,
-            after_points=after,
-            sleeves=self._status.read().sleeves,
-            previous=previous.summary if previous else None,
-            spy=spy,
-            first_day_before=first_before,
         )

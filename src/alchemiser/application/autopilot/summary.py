@@ -19,8 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from alchemiser.application.autopilot.status import SleeveStatus
-from alchemiser.application.ports.autopilot_store import AccountPoint
+from alchemiser.application.autopilot.schedule import Schedule
+from alchemiser.application.autopilot.status import SleeveStatus, StatusReader
+from alchemiser.application.error_handler import ErrorHandler
+from alchemiser.application.notifications import Notification, NotificationDispatcher
+from alchemiser.application.ports.autopilot_store import AccountPoint, AutopilotStore
+from alchemiser.application.ports.calendar import TradingCalendar
+from alchemiser.application.ports.market_data import MarketDataSource
+from alchemiser.application.settings import AutopilotSettings, NotificationEvent
 from alchemiser.domain.market.price_history import PriceHistory
 
 
@@ -128,3 +134,80 @@ def _money(value: float | Decimal | None) -> str:
 
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value:+.2%}"
+
+
+class SummarySender:
+    """Sends each session's summary once, some minutes after its close (noted in the ledger)."""
+
+    def __init__(
+        self,
+        *,
+        account: str,
+        store: AutopilotStore,
+        calendar: TradingCalendar,
+        schedule: Schedule,
+        market_data: MarketDataSource,
+        dispatcher: NotificationDispatcher,
+        status: StatusReader,
+        settings: AutopilotSettings,
+        errors: ErrorHandler,
+    ) -> None:
+        self._account = account
+        self._store = store
+        self._calendar = calendar
+        self._schedule = schedule
+        self._market_data = market_data
+        self._dispatcher = dispatcher
+        self._status = status
+        self._settings = settings
+        self._errors = errors
+
+    def send_due(self, now: dt.datetime, first_started: dt.datetime) -> dt.datetime:
+        """Send the summary of the last closed session if not yet sent; when the next is due."""
+        delay = dt.timedelta(minutes=self._settings.summary_delay_minutes)
+        window = self._schedule.last_closed(now - delay)
+        upcoming = self._schedule.upcoming(now)
+        next_due = self._calendar.close_time(upcoming.day) + delay
+        if window is None or window.closes < first_started:
+            return next_due
+        note = self._store.session(self._account, window.day)
+        if note is not None and note.summary_sent_at is not None:
+            return next_due
+        summary = self._build(window.day)
+        if summary is None:
+            return next_due
+        self._dispatcher.dispatch(
+            [
+                Notification(
+                    event=NotificationEvent.DAILY_SUMMARY,
+                    subject=summary.subject,
+                    body="\n".join(summary.lines),
+                    data={"summary": summary.data},
+                )
+            ]
+        )
+        self._store.save_summary(self._account, window.day, summary.data, now)
+        return next_due
+
+    def _build(self, day: dt.date) -> DailySummary | None:
+        before = self._store.account_points(self._account, "before")
+        after = self._store.account_points(self._account)
+        previous_day = self._calendar.previous_session(day)
+        previous = self._store.session(self._account, previous_day)
+        first_before = self._calendar.previous_session(before[0].trading_day) if before else None
+        spy = None
+        if first_before is not None:
+            try:
+                spy = self._market_data.history(["SPY"], first_before - dt.timedelta(days=7), day)
+            except Exception as exc:  # the summary goes out without SPY rather than not at all
+                self._errors.handle(exc, component="autopilot.summary")
+        return build_summary(
+            day=day,
+            previous_session=previous_day,
+            before_points=before,
+            after_points=after,
+            sleeves=self._status.read().sleeves,
+            previous=previous.summary if previous else None,
+            spy=spy,
+            first_day_before=first_before,
+        )
