@@ -749,6 +749,7 @@ class AlpacaTestServer:
                 return self._drop(request)
             if fault.status is not None:
                 response = self._fault_response(fault)
+                response["injected"] = True
             else:
                 response = await self._call(request, handler)
         else:
@@ -758,6 +759,7 @@ class AlpacaTestServer:
                 return self._drop(request)
             if fault.status is not None:
                 response = self._fault_response(fault)
+                response["injected"] = True
         if response.status != 429:
             response.headers.update(headers)
         return response
@@ -792,6 +794,8 @@ class AlpacaTestServer:
     def _check_response(self, request: web.Request, response: web.StreamResponse) -> None:
         if self.contract is None or not isinstance(response, web.Response):
             return
+        if response.get("injected"):
+            return  # a fault the test asked for: deliberately not what Alpaca answers
         body = response.body if isinstance(response.body, bytes) else b""
         problems = self.contract.response_problems(
             request.method, request.path, request.query, response.status, body
