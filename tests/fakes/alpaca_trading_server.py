@@ -39,6 +39,7 @@ Fixture API (all thread-safe; construct, `start()`, use, `stop()` — or `with`)
         initial_status="accepted", openapi_dir=None (default ../shared/alpaca-openapi),
     ).start()
     server.base_url / server.stream_url / server.api_key / server.secret_key
+    server.client_environment()  # ALPACA_* / ALCHEMISER_ALPACA_* for an `alchemiser` subprocess
     server.set_prices(symbol, path); server.set_quote(symbol, bid, ask); server.tick(n)
     server.clock.now(); server.advance_clock(seconds); server.set_clock(moment)
     server.script(order_id_or_client_id, status, fill_qty=None, fill_price=None)
@@ -415,6 +416,17 @@ class AlpacaTestServer:
 
     def __enter__(self) -> AlpacaTestServer:
         return self.start()
+
+    def client_environment(self) -> dict[str, str]:
+        """The variables that point `alchemiser trade --broker alpaca` (paper) at this server,
+        for subprocesses: keys, trading/data/stream URLs."""
+        return {
+            "ALPACA_API_KEY": self.api_key,
+            "ALPACA_SECRET_KEY": self.secret_key,
+            "ALCHEMISER_ALPACA_BASE_URL": self.base_url,
+            "ALCHEMISER_ALPACA_DATA_URL": self.base_url,
+            "ALCHEMISER_ALPACA_STREAM_URL": self.stream_url,
+        }
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
