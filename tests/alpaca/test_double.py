@@ -254,7 +254,7 @@ def test_rate_limit_headers_and_429_as_alpaca_sends_them(make_server: ServerFact
 
 def test_requests_the_document_refuses_get_alpacas_422(make_server: ServerFactory) -> None:
     server = make_server(tick_seconds=None)
-    server.expect_bad_requests = True  # type: ignore[attr-defined]
+    server.expect_bad_requests = True
     numbers = _order("n-1", qty="1") | {"qty": 1, "limit_price": 400.5}  # alpaca-py's floats
     assert _call(server, "POST", "/v2/orders", numbers).status_code == 200
     refused = [
