@@ -212,10 +212,10 @@ def report() -> RunResult:
         orders=[
             OrderView(phase=Phase.SELL, symbol="SPY", side="sell", qty=D("10"),
                       filled_qty=D("10"), filled_avg_price=D("512.31"),
-                      client_order_id="alc-x-sell-SPY-0", **order),
+                      client_order_id="alc-x-sell-SPY-0", broker_order_id="b1", **order),
             OrderView(phase=Phase.TOPUP, symbol="TECL", side="buy", qty=D("55.5"),
                       filled_qty=D("55.5"), filled_avg_price=D("88.02"),
-                      client_order_id="alc-x-topup-TECL-0", **order),
+                      client_order_id="alc-x-topup-TECL-0", broker_order_id="b2", **order),
         ],  # fmt: skip
         account_before=_account("100000", "2000"),
         account_after=_account("100150.25", "12.5"),

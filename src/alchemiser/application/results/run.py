@@ -46,6 +46,7 @@ class OrderView(Record):
     filled_qty: DecimalStr
     filled_avg_price: DecimalStr | None
     client_order_id: str
+    broker_order_id: str
 
 
 class WeightLine(Record):

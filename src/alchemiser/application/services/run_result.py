@@ -90,6 +90,7 @@ def _order(order: Order, outcome: RebalanceOutcome) -> OrderView:
         filled_qty=order.filled_qty,
         filled_avg_price=order.filled_avg_price,
         client_order_id=order.client_order_id,
+        broker_order_id=order.id,
     )
 
 

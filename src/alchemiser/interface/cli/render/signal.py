@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.table import Table
 
 from alchemiser.application.results.signal import SignalResult
-from alchemiser.interface.cli.output import console
+from alchemiser.domain.errors import ErrorCategory
+from alchemiser.interface.cli.output import console, err_console
 
 
 def render_signal(result: SignalResult, *, explain: bool) -> None:
@@ -33,6 +34,13 @@ def render_signal(result: SignalResult, *, explain: bool) -> None:
             console.print(table)
         else:
             console.print(f"[bold red]{sleeve.sleeve} failed:[/] {sleeve.error}", highlight=False)
+            category = (sleeve.error_category or ErrorCategory.STRATEGY).value.upper()
+            err_console.print(
+                f"[bold red]{category} error[/] in sleeve {sleeve.sleeve}: {sleeve.error}\n"
+                f"[yellow]What to do:[/] {sleeve.suggested_action}",
+                highlight=False,
+                soft_wrap=True,
+            )
         if explain:
             for step in sleeve.explanation:
                 console.print(str(step), markup=False, highlight=False)
