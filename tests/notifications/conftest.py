@@ -9,9 +9,9 @@ import json
 import socket
 import subprocess
 import threading
-from decimal import Decimal as D
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -167,7 +167,9 @@ def _sleeve(name: str, allocation: float, weights: dict[str, float], why: str) -
 
 
 def _account(equity: str, cash: str) -> AccountView:
-    return AccountView(equity=D(equity), cash=D(cash), buying_power=D(cash), positions=[])
+    return AccountView(
+        equity=Decimal(equity), cash=Decimal(cash), buying_power=Decimal(cash), positions=[]
+    )
 
 
 @pytest.fixture
@@ -194,29 +196,63 @@ def report() -> RunResult:
         started_at=dt.datetime(2026, 11, 24, 20, 45, tzinfo=dt.UTC),
         finished_at=dt.datetime(2026, 11, 24, 20, 46, tzinfo=dt.UTC),
         sleeves=[
-            _sleeve("nuclear", 0.3, {"UVXY": 0.75, "BTAL": 0.25},
-                    "rsi(SPY,10)=81.20 > 79 → overbought branch"),
+            _sleeve(
+                "nuclear",
+                0.3,
+                {"UVXY": 0.75, "BTAL": 0.25},
+                "rsi(SPY,10)=81.20 > 79 → overbought branch",
+            ),
             _sleeve("tecl", 0.7, {"TECL": 1.0}, "SPY 512.3 > ma200 480.1"),
-        ],  # fmt: skip
+        ],
         target=[
             TargetLine(symbol="TECL", weight=0.7, sleeves={"tecl": 0.7}),
             TargetLine(symbol="UVXY", weight=0.225, sleeves={"nuclear": 0.225}),
             TargetLine(symbol="BTAL", weight=0.075, sleeves={"nuclear": 0.075}),
         ],
         plan=[
-            PlannedTradeView(phase=Phase.SELL, symbol="SPY", side="sell", qty=D("10"),
-                             price=D("512.30"), value=D("5123.00"), reason="close position"),
-            PlannedTradeView(phase=Phase.BUY, symbol="TECL", side="buy", qty=D("55.5"),
-                             price=D("88.00"), value=D("4884.00"), reason="rebalance to target"),
-        ],  # fmt: skip
+            PlannedTradeView(
+                phase=Phase.SELL,
+                symbol="SPY",
+                side="sell",
+                qty=Decimal("10"),
+                price=Decimal("512.30"),
+                value=Decimal("5123.00"),
+                reason="close position",
+            ),
+            PlannedTradeView(
+                phase=Phase.BUY,
+                symbol="TECL",
+                side="buy",
+                qty=Decimal("55.5"),
+                price=Decimal("88.00"),
+                value=Decimal("4884.00"),
+                reason="rebalance to target",
+            ),
+        ],
         orders=[
-            OrderView(phase=Phase.SELL, symbol="SPY", side="sell", qty=D("10"),
-                      filled_qty=D("10"), filled_avg_price=D("512.31"),
-                      client_order_id="alc-x-sell-SPY-0", broker_order_id="b1", **order),
-            OrderView(phase=Phase.TOPUP, symbol="TECL", side="buy", qty=D("55.5"),
-                      filled_qty=D("55.5"), filled_avg_price=D("88.02"),
-                      client_order_id="alc-x-topup-TECL-0", broker_order_id="b2", **order),
-        ],  # fmt: skip
+            OrderView(
+                phase=Phase.SELL,
+                symbol="SPY",
+                side="sell",
+                qty=Decimal("10"),
+                filled_qty=Decimal("10"),
+                filled_avg_price=Decimal("512.31"),
+                client_order_id="alc-x-sell-SPY-0",
+                broker_order_id="b1",
+                **order,
+            ),
+            OrderView(
+                phase=Phase.TOPUP,
+                symbol="TECL",
+                side="buy",
+                qty=Decimal("55.5"),
+                filled_qty=Decimal("55.5"),
+                filled_avg_price=Decimal("88.02"),
+                client_order_id="alc-x-topup-TECL-0",
+                broker_order_id="b2",
+                **order,
+            ),
+        ],
         account_before=_account("100000", "2000"),
         account_after=_account("100150.25", "12.5"),
         weights=[
@@ -226,9 +262,13 @@ def report() -> RunResult:
         ],
         residual_drift=0.0009,
         sleeve_books=[
-            SleeveBookView(sleeve="nuclear", holdings=[], realized_pnl=D("120.5"),
-                           unrealized_pnl=D("-33.25")),
-        ],  # fmt: skip
+            SleeveBookView(
+                sleeve="nuclear",
+                holdings=[],
+                realized_pnl=Decimal("120.5"),
+                unrealized_pnl=Decimal("-33.25"),
+            ),
+        ],
         notes=[],
         errors=[error_view(rejected), error_view(stale)],
     )

@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer, WithJsonSchema
 
 from alchemiser.application.ports.ledger import RunStatus
 from alchemiser.domain.errors import ErrorCategory
@@ -28,6 +28,7 @@ __all__ = [
     "Record",
     "Result",
     "RunStatus",
+    "Timestamp",
     "json_safe",
     "number_or_none",
 ]
@@ -54,6 +55,15 @@ DecimalStr = Annotated[
 ]
 
 
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """Everything recorded is UTC; a store that drops the offset (SQLite) gets it back."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+Timestamp = Annotated[dt.datetime, AfterValidator(_utc)]
+"""A moment, always with its UTC offset in JSON."""
+
+
 class Phase(StrEnum):
     """The phase an order or planned trade belongs to (SPEC §7)."""
 
@@ -66,7 +76,9 @@ class Phase(StrEnum):
 class Record(BaseModel):
     """A part of a result: immutable, no unknown fields."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", json_schema_serialization_defaults_required=True
+    )
 
 
 class Result(Record):
@@ -83,7 +95,7 @@ class ErrorView(Record):
     message: str
     context: dict[str, Any]
     suggested_action: str
-    timestamp: dt.datetime | None = None
+    timestamp: Timestamp | None = None
 
     @property
     def exit_code(self) -> int:

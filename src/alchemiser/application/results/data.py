@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from alchemiser.application.results.common import Record, Result
+from alchemiser.application.results.common import Record, Result, Timestamp
 
 
 class CacheEntryView(Record):
@@ -15,7 +15,7 @@ class CacheEntryView(Record):
     last: dt.date | None
     sessions_behind: int | None
     size_bytes: int
-    modified: dt.datetime
+    modified: Timestamp
     path: str
     error: str | None
 

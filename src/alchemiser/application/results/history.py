@@ -13,6 +13,7 @@ from alchemiser.application.results.common import (
     Record,
     Result,
     RunStatus,
+    Timestamp,
 )
 from alchemiser.application.results.run import OrderView, PlannedTradeView
 from alchemiser.application.results.signal import SleeveSignalView, TargetLine
@@ -25,8 +26,8 @@ class RunSummaryView(Record):
     broker: str
     data_source: str
     status: RunStatus
-    started_at: dt.datetime
-    finished_at: dt.datetime | None
+    started_at: Timestamp
+    finished_at: Timestamp | None
     resumed_from: str | None
     orders: int
     residual_drift: float | None
@@ -38,7 +39,7 @@ class RunList(Result):
 
 
 class RunEventView(Record):
-    at: dt.datetime
+    at: Timestamp
     step: str
     message: str
 
@@ -47,7 +48,7 @@ class OrderEventView(Record):
     """One change of an order's status as the ledger saw it."""
 
     client_order_id: str
-    at: dt.datetime
+    at: Timestamp
     status: str
     filled_qty: DecimalStr
     filled_avg_price: DecimalStr | None
@@ -61,14 +62,14 @@ class FillView(Record):
     qty: DecimalStr
     price: DecimalStr
     client_order_id: str
-    at: dt.datetime
+    at: Timestamp
 
 
 class AccountStageView(Record):
     """The account at one stage of the run: before, after_sells, after."""
 
     stage: str
-    at: dt.datetime
+    at: Timestamp
     equity: DecimalStr
     cash: DecimalStr
     buying_power: DecimalStr
@@ -84,7 +85,7 @@ class SleeveTradeView(Record):
     price: DecimalStr
     fee: DecimalStr
     kind: str
-    at: dt.datetime
+    at: Timestamp
 
 
 class RunRecord(Result):

@@ -16,6 +16,7 @@ from alchemiser.application.results.common import (
     Record,
     Result,
     RunStatus,
+    Timestamp,
 )
 from alchemiser.application.results.signal import SleeveSignalView, TargetLine
 
@@ -68,8 +69,8 @@ class RunResult(Result):
     synthetic: bool
     trading_day: dt.date
     status: RunStatus
-    started_at: dt.datetime
-    finished_at: dt.datetime | None
+    started_at: Timestamp
+    finished_at: Timestamp | None
     sleeves: list[SleeveSignalView]
     target: list[TargetLine]
     plan: list[PlannedTradeView]
