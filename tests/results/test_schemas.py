@@ -120,7 +120,7 @@ def test_research_outputs_validate(capsys: pytest.CaptureFixture[str], tmp_path:
     code, check = _run(capsys, "symphony", "check", str(good), str(bad))
     _validate("symphony-check", check)
     assert code == ErrorCategory.STRATEGY.exit_code and check["ok"] is False
-    assert check["files"][1]["errors"][0]["line"] == 2  # the unclosed form at the end of the file
+    assert check["files"][1]["errors"][0]["line"] == 1  # where the unclosed form opens
 
     code, data = _run(capsys, "data", "status")
     assert code == 0
