@@ -104,3 +104,43 @@ def test_secrets_never_reach_the_ledger(
     assert "PKSECRETKEY123456" not in text and "verysecretvalue987654" not in text
     masked = detail["config"]["alpaca_api_key"]
     assert masked and set(masked) == {"*"}
+
+
+@pytest.mark.parametrize("confirmed", [False, True])
+def test_live_trade_previews_then_asks(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, confirmed: bool
+) -> None:
+    """`trade --live` without --yes: the service previews (a dry run), the CLI asks, and only a
+    yes places orders. The sim broker stands in for the live account here."""
+    from alchemiser import bootstrap
+
+    real_open = bootstrap.open_broker
+    monkeypatch.setattr(
+        bootstrap,
+        "open_broker",
+        lambda settings, name, *, live, market=None: real_open(
+            settings, "sim", live=False, market=market
+        ),
+    )
+    asked: list[str] = []
+
+    def confirm(text: str, default: bool = False) -> bool:
+        asked.append(text)
+        return confirmed
+
+    monkeypatch.setattr("typer.confirm", confirm)
+    code = main(["trade", "--broker", "alpaca", "--live"])
+    out = capsys.readouterr().out
+    assert asked == ["Place these orders in the LIVE account?"]
+    assert "dry run" in out and "Plan" in out  # the preview was shown before the question
+    _, runs = _json(capsys, ["history", "--json"])
+    statuses = [r["status"] for r in reversed(runs["runs"])]
+    _, status = _json(capsys, ["status", "--json"])
+    if confirmed:
+        assert code == 0
+        assert statuses == ["dry_run", "completed"]
+        assert status["account"]["positions"]
+    else:
+        assert code == 1
+        assert statuses == ["dry_run"]
+        assert status["account"]["positions"] == []

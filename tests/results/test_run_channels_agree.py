@@ -110,7 +110,7 @@ def test_terminal_json_and_html_of_one_run_agree(
 
     # plan: (phase, symbol, side, qty)
     terminal_plan = Counter(
-        (r[0], r[1], r[2], str(_number(r[3]))) for r in _terminal_rows(out, "Plan", 7)
+        (r[0], r[1], r[2], str(_number(r[3]))) for r in _terminal_rows(out, "Plan", 6)
     )
     page_plan = Counter((r[0], r[1], r[2], str(_number(r[3]))) for r in html.tables["plan"][1:])
     ledger_plan = Counter(

@@ -53,7 +53,7 @@ def sleeves_table(sleeves: list[SleeveSignalView]) -> Table:
 
 def plan_table(plan: list[PlannedTradeView]) -> Table:
     table = Table(title="Plan")
-    for column in ("phase", "symbol", "side", "qty", "price", "value", "reason"):
+    for column in ("phase", "symbol", "side", "qty", "price", "value"):
         table.add_column(column, justify="right")
     for t in plan:
         table.add_row(
@@ -63,7 +63,6 @@ def plan_table(plan: list[PlannedTradeView]) -> Table:
             f"{t.qty:f}",
             f"{t.price:.2f}",
             f"{t.value:,.2f}",
-            t.reason,
         )
     return table
 
