@@ -89,21 +89,19 @@ def test_terminal_json_and_html_of_one_run_agree(
     record = json.loads(capsys.readouterr().out)
 
     # status
-    html_status = dict((r[0], r[1]) for r in html.tables["run"] if len(r) == 2)["status"]
+    html_status = {r[0]: r[1] for r in html.tables["run"] if len(r) == 2}["status"]
     assert terminal_status == html_status == record["run"]["status"] == "completed"
 
     # orders: (phase, symbol, side, qty, status, filled qty) as multisets
-    def order(phase: str, symbol: str, side: str, qty: str, status: str, filled: str) -> Row:
+    def order(cells: list[str]) -> Row:
+        phase, symbol, side, qty, status, filled = cells
         return (phase, symbol, side, str(_number(qty)), status, str(_number(filled)))
 
-    terminal = Counter(
-        order(r[0], r[1], r[2], r[4], r[6], r[7]) for r in _terminal_rows(out, "Orders", 9)
-    )
-    page = Counter(order(r[0], r[1], r[2], r[4], r[6], r[7]) for r in html.tables["orders"][1:])
-    ledger = Counter(
-        order(o["phase"], o["symbol"], o["side"], o["qty"], o["status"], o["filled_qty"])
-        for o in record["orders"]
-    )
+    columns = (0, 1, 2, 4, 6, 7)  # phase, symbol, side, qty, status, filled in both tables
+    terminal = Counter(order([r[i] for i in columns]) for r in _terminal_rows(out, "Orders", 9))
+    page = Counter(order([r[i] for i in columns]) for r in html.tables["orders"][1:])
+    keys = ("phase", "symbol", "side", "qty", "status", "filled_qty")
+    ledger = Counter(order([o[k] for k in keys]) for o in record["orders"])
     assert terminal == page == ledger
     assert {row[0] for row in ledger} >= {"buy"}  # a fresh account only buys
     assert sum(ledger.values()) == len(record["orders"]) > 0
