@@ -118,6 +118,12 @@ def json_safe(value: Any) -> Any:
         return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [json_safe(v) for v in value]
+    item = getattr(value, "item", None)  # a numpy scalar (np.int64, np.bool_) → its Python value
+    if callable(item):
+        try:
+            return json_safe(item())
+        except (TypeError, ValueError):
+            pass
     return str(value)
 
 
