@@ -122,6 +122,12 @@ def test_research_outputs_validate(capsys: pytest.CaptureFixture[str], tmp_path:
     assert code == ErrorCategory.STRATEGY.exit_code and check["ok"] is False
     assert check["files"][1]["errors"][0]["line"] == 1  # where the unclosed form opens
 
+    code, bars = _run(capsys, "data", "show", "SPY", "--last", "3")
+    assert code == 0
+    _validate("data-bars", bars)
+    code, fetched = _run(capsys, "data", "fetch", "SPY")
+    assert code == 0
+    _validate("data-fetch", fetched)
     code, data = _run(capsys, "data", "status")
     assert code == 0
     _validate("data-status", data)

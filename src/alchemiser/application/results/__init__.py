@@ -7,7 +7,7 @@ from __future__ import annotations
 from alchemiser.application.results.backtest import BacktestSummary
 from alchemiser.application.results.common import SCHEMA_VERSION, Phase, Result, RunStatus
 from alchemiser.application.results.config import ConfigCheckResult
-from alchemiser.application.results.data import DataStatusResult
+from alchemiser.application.results.data import BarsResult, DataFetchResult, DataStatusResult
 from alchemiser.application.results.error import ErrorEnvelope
 from alchemiser.application.results.history import RunList, RunRecord
 from alchemiser.application.results.indicator import IndicatorResult
@@ -27,6 +27,8 @@ PUBLISHED: dict[str, type[Result]] = {
     "symphony-check": SymphonyCheckResult,
     "symphony-conversion": SymphonyConversion,
     "data-status": DataStatusResult,
+    "data-fetch": DataFetchResult,
+    "data-bars": BarsResult,
     "config-check": ConfigCheckResult,
     "error": ErrorEnvelope,
 }
@@ -36,7 +38,9 @@ __all__ = [
     "PUBLISHED",
     "SCHEMA_VERSION",
     "BacktestSummary",
+    "BarsResult",
     "ConfigCheckResult",
+    "DataFetchResult",
     "DataStatusResult",
     "ErrorEnvelope",
     "IndicatorResult",

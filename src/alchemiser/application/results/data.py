@@ -25,3 +25,39 @@ class DataStatusResult(Result):
     last_completed_session: dt.date
     total_bytes: int
     entries: list[CacheEntryView]
+
+
+class FetchedTicker(Record):
+    ticker: str
+    fetched: list[tuple[dt.date, dt.date]]
+    """Date ranges requested from the source this time (empty: already up to date)."""
+    new_rows: int
+    rows: int
+    first: dt.date | None
+    last: dt.date | None
+
+
+class DataFetchResult(Result):
+    source: str
+    synthetic: bool
+    tickers: list[FetchedTicker]
+
+
+class Bar(Record):
+    """One daily bar; prices are research floats, None when the source has no such field."""
+
+    date: dt.date
+    open: float | None
+    high: float | None
+    low: float | None
+    close: float | None
+    volume: float | None
+
+
+class BarsResult(Result):
+    ticker: str
+    source: str
+    synthetic: bool
+    bars: list[Bar]
+    """Oldest first."""
+    warnings: list[str]

@@ -7,25 +7,21 @@ same ticker, window and date. Everything built on the synthetic market says so.
 from __future__ import annotations
 
 import datetime as dt
-import math
-from typing import Annotated, Any, Protocol
+from typing import Annotated
 
-import numpy as np
 import typer
-from rich.table import Table
 
 from alchemiser import bootstrap
 from alchemiser.application.services.data_status import data_status
 from alchemiser.application.services.indicator import IndicatorService
-from alchemiser.application.services.research import research_warnings
-from alchemiser.domain.market.price_history import to_date
+from alchemiser.application.services.market_data import MarketDataService
 from alchemiser.interface.cli.options import JsonFlag, parse_date
-from alchemiser.interface.cli.output import console, emit, print_json
+from alchemiser.interface.cli.output import emit
 from alchemiser.interface.cli.render.research import (
+    render_bars,
     render_data_status,
+    render_fetch,
     render_indicator,
-    render_warnings,
-    source_banner,
 )
 
 app = typer.Typer(help="Fetch, inspect and check market data.", no_args_is_help=True)
@@ -34,16 +30,6 @@ SourceOption = Annotated[
     str | None,
     typer.Option("--source", help="Market data: synthetic, yahoo, alpaca or files:PATH."),
 ]
-FIELDS = ("open", "high", "low", "close", "volume")
-
-
-class _FetchReport(Protocol):
-    ticker: str
-    fetched_ranges: tuple[tuple[dt.date, dt.date], ...]
-    new_rows: int
-    rows: int
-    first: dt.date | None
-    last: dt.date | None
 
 
 @app.command()
@@ -56,51 +42,9 @@ def fetch(
     json_output: JsonFlag = False,
 ) -> None:
     """Bring the local cache up to the last completed session (only new bars are fetched)."""
-    settings = bootstrap.load_settings()
-    market = bootstrap.market_data_source(settings, source)
-    first = parse_date(start, "--start") if start else None
-    refresh = getattr(market, "refresh", None)
-    rows: list[dict[str, Any]]
-    if market.synthetic or refresh is None:
-        history = market.history(tickers, first, None)
-        rows = [
-            {
-                "ticker": t,
-                "fetched": [],
-                "new_rows": 0,
-                "rows": int(np.count_nonzero(~np.isnan(history.closes(t)))),
-                "first": history.first_date.isoformat(),
-                "last": history.last_date.isoformat(),
-            }
-            for t in history.tickers
-        ]
-    else:
-        reports: list[_FetchReport] = refresh(tickers, first)
-        rows = [
-            {
-                "ticker": r.ticker,
-                "fetched": [[a.isoformat(), b.isoformat()] for a, b in r.fetched_ranges],
-                "new_rows": r.new_rows,
-                "rows": r.rows,
-                "first": r.first.isoformat() if r.first else None,
-                "last": r.last.isoformat() if r.last else None,
-            }
-            for r in reports
-        ]
-    if json_output:
-        print_json({"source": market.name, "synthetic": market.synthetic, "tickers": rows})
-        return
-    source_banner(market.name, market.synthetic)
-    if market.synthetic:
-        console.print("The synthetic market is generated on demand; nothing is fetched or cached.")
-    table = Table("ticker", "fetched", "new bars", "bars", "first", "last")
-    for row in rows:
-        fetched = ", ".join(f"{a} … {b}" for a, b in row["fetched"]) or "up to date"
-        table.add_row(
-            row["ticker"], fetched, str(row["new_rows"]), str(row["rows"]),
-            str(row["first"]), str(row["last"]),
-        )  # fmt: skip
-    console.print(table)
+    service = _service(source)
+    result = service.fetch(tickers, parse_date(start, "--start") if start else None)
+    emit(result, render_fetch, json_output=json_output)
 
 
 @app.command()
@@ -124,43 +68,16 @@ def show(
     json_output: JsonFlag = False,
 ) -> None:
     """Print the newest daily bars of one ticker."""
+    emit(_service(source).bars(ticker, last), render_bars, json_output=json_output)
+
+
+def _service(source: str | None) -> MarketDataService:
     settings = bootstrap.load_settings()
-    market = bootstrap.market_data_source(settings, source)
-    history = market.history([ticker], None, None)
-    symbol = history.tickers[0]
-    warnings = research_warnings(
-        history,
+    return MarketDataService(
+        bootstrap.market_data_source(settings, source),
         bootstrap.trading_calendar(),
         max_daily_move=settings.market_data.max_daily_move,
-        as_of=None,
-        now=dt.datetime.now(dt.UTC),
     )
-    tail = history.between(start=to_date(history.dates[max(0, len(history) - last)]))
-    rows = []
-    for i, day in enumerate(tail.dates):
-        row: dict[str, Any] = {"date": str(day)}
-        for name in FIELDS:
-            values = getattr(tail, name)
-            row[name] = None if values is None else _number(float(values[i, 0]))
-        rows.append(row)
-    if json_output:
-        print_json(
-            {
-                "ticker": symbol,
-                "source": market.name,
-                "synthetic": history.synthetic,
-                "bars": rows,
-                "warnings": warnings,
-            }
-        )
-        return
-    source_banner(market.name, market.synthetic)
-    columns = [n for n in FIELDS if any(r[n] is not None for r in rows)]
-    table = Table("date", *columns, title=f"{symbol} — last {len(rows)} sessions")
-    for r in rows:
-        table.add_row(r["date"], *(_cell(r[c]) for c in columns))
-    console.print(table)
-    render_warnings(warnings)
 
 
 def indicator(
@@ -197,12 +114,3 @@ def indicator(
         parameters={k: float(v) for k, v in windows.items() if v is not None},
     )
     emit(result, render_indicator, json_output=json_output)
-
-
-# -- helpers --------------------------------------------------------------------------------------
-def _number(value: float) -> float | None:
-    return None if math.isnan(value) else value
-
-
-def _cell(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.4f}".rstrip("0").rstrip(".")

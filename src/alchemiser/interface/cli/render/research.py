@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from alchemiser.application.results.data import DataStatusResult
+from alchemiser.application.results.data import BarsResult, DataFetchResult, DataStatusResult
 from alchemiser.application.results.indicator import IndicatorResult
 from alchemiser.domain.market.quality import MAX_LISTED
 from alchemiser.interface.cli.output import console
@@ -66,3 +66,29 @@ def size(n: int) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{value:.1f} GB"
+
+
+def render_fetch(result: DataFetchResult) -> None:
+    source_banner(result.source, result.synthetic)
+    if result.synthetic:
+        console.print("The synthetic market is generated on demand; nothing is fetched or cached.")
+    table = Table("ticker", "fetched", "new bars", "bars", "first", "last")
+    for t in result.tickers:
+        fetched = ", ".join(f"{a} … {b}" for a, b in t.fetched) or "up to date"
+        table.add_row(t.ticker, fetched, str(t.new_rows), str(t.rows), str(t.first), str(t.last))
+    console.print(table)
+
+
+def render_bars(result: BarsResult) -> None:
+    source_banner(result.source, result.synthetic)
+    fields = ("open", "high", "low", "close", "volume")
+    columns = [f for f in fields if any(getattr(b, f) is not None for b in result.bars)]
+    table = Table("date", *columns, title=f"{result.ticker} — last {len(result.bars)} sessions")
+    for bar in result.bars:
+        table.add_row(bar.date.isoformat(), *(_cell(getattr(bar, c)) for c in columns))
+    console.print(table)
+    render_warnings(result.warnings)
+
+
+def _cell(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.4f}".rstrip("0").rstrip(".")
