@@ -64,6 +64,7 @@ def show(json_output: JsonFlag = False) -> None:
 def check(json_output: JsonFlag = False) -> None:
     """Validate settings and the portfolio file; exits non-zero on the first problem."""
     settings = bootstrap.load_settings()  # raises ConfigurationError, rendered by main
+    bootstrap.check_broker_settings(settings)  # the keys and URLs trade uses
     result = config_check(
         bootstrap.portfolio_of(settings),
         broker=settings.broker,
