@@ -27,7 +27,7 @@ from alchemiser.application.autopilot.sessions import (
 from alchemiser.application.autopilot.status import StatusReader
 from alchemiser.application.autopilot.stop import StopControl
 from alchemiser.application.autopilot.summary import SummarySender
-from alchemiser.application.error_handler import ErrorHandler, ErrorRecord
+from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.notifications import Notification, NotificationDispatcher
 from alchemiser.application.ports.autopilot_store import AutopilotStore
 from alchemiser.application.ports.calendar import TradingCalendar
@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 LOOKBACK_DAYS = 10
 """Missed sessions are looked for this far back (a longer outage gets one alert per session)."""
 CATCH_UP_GRACE = dt.timedelta(minutes=2)
+NOT_STARTED_PAUSE = dt.timedelta(seconds=60)
+"""After a cycle that could not start (lock held, broker not constructible): look again then."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,8 @@ class CycleOutcome:
     run_id: str
     status: RunStatus
     trading_day: dt.date
-    errors: tuple[ErrorRecord, ...] = ()
+    errors: tuple[str, ...] = ()
+    """Each error as "category: message"."""
 
 
 CycleRunner = Callable[[StopControl], CycleOutcome]
@@ -216,8 +219,9 @@ class Autopilot:
                 now,
             )
             return min(now + dt.timedelta(seconds=60), window.last_start)
-        self._run(window, now)
-        return self._clock.now()  # re-evaluate at once: done, retry later, or failed
+        if self._run(window, now):
+            return self._clock.now()  # re-evaluate at once: done, retry later, or failed
+        return min(self._clock.now() + NOT_STARTED_PAUSE, window.last_start)
 
     def _catching_up_allowed(
         self, window: SessionWindow, verdict: Verdict, now: dt.datetime
@@ -241,7 +245,8 @@ class Autopilot:
             self._errors.handle(exc, component="autopilot")
             return None
 
-    def _run(self, window: SessionWindow, now: dt.datetime) -> None:
+    def _run(self, window: SessionWindow, now: dt.datetime) -> bool:
+        """Run the cycle; False when it could not start (look again after a pause)."""
         self.heartbeat.in_cycle = self.stop.in_cycle = True
         log.info("autopilot: starting the cycle of %s", window.day)
         try:
@@ -249,22 +254,10 @@ class Autopilot:
         except CycleLockHeldError as exc:
             record = self._errors.handle(exc, component="autopilot")
             log.warning("cycle of %s not started: %s", window.day, record.message)
-            return  # another cycle (a manual `trade`) is running: look again next tick
+            return False  # another cycle (a manual `trade`) is running: look again soon
         except Exception as exc:  # the cycle could not even start (broker construction, …)
             record = self._errors.handle(exc, component="autopilot")
-            outcome = CycleOutcome("-", RunStatus.FAILED, window.day, (record,))
-        finally:
-            self.heartbeat.in_cycle = self.stop.in_cycle = False
-        self.heartbeat.last_outcome = outcome
-        self._store.record_attempt(self._account, window.day, outcome.run_id, now)
-        self._after_run(window, outcome)
-
-    def _after_run(self, window: SessionWindow, outcome: CycleOutcome) -> None:
-        now = self._clock.now()
-        self._checks.prices(window, now)
-        self._checks.drawdown(window, now)
-        if outcome.run_id == "-":
-            record = outcome.errors[0]
+            self._store.record_attempt(self._account, window.day, "-", now)
             self._alert_once(
                 window.day,
                 f"start_failed:{record.exception_type}",
@@ -272,7 +265,18 @@ class Autopilot:
                 f"{record.message}\n{record.suggested_action}",
                 now,
             )
-            return
+            return False
+        finally:
+            self.heartbeat.in_cycle = self.stop.in_cycle = False
+        self.heartbeat.last_outcome = outcome
+        self._store.record_attempt(self._account, window.day, outcome.run_id, now)
+        self._after_run(window, outcome)
+        return True
+
+    def _after_run(self, window: SessionWindow, outcome: CycleOutcome) -> None:
+        now = self._clock.now()
+        self._checks.prices(window, now)
+        self._checks.drawdown(window, now)
         if self.stop.requested:
             return
         verdict = verdict_of(
@@ -284,7 +288,7 @@ class Autopilot:
             policy=self._policy,
         )
         if verdict.state is SessionState.FAILED:
-            messages = "\n".join(f"{e.category.value}: {e.message}" for e in outcome.errors)
+            messages = "\n".join(outcome.errors)
             self._alert_once(
                 window.day,
                 "failed",

@@ -32,9 +32,7 @@ from alchemiser.application.ports.broker import Broker
 from alchemiser.application.ports.clock import Clock
 from alchemiser.application.ports.cycle_lock import CycleLockHeldError
 from alchemiser.application.ports.market_data import MarketDataSource
-from alchemiser.application.run_reporting import build_run_report, publish_run_report
-from alchemiser.application.trading_engine import CycleRequest
-from alchemiser.domain.attribution.runs import sleeve_view
+from alchemiser.application.services.trade import TradeRequest
 from alchemiser.domain.trading import MarketClock
 from alchemiser.interface.cli import trade_commands
 from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption
@@ -147,7 +145,6 @@ def _run(
             market=market,
             portfolio=portfolio,
             open_broker=open_broker,
-            dispatcher_now=clock.now,
         ),
         broker_clock=broker_clock,
         market_data=market,
@@ -215,7 +212,7 @@ def _broker(
         start = clock.now() if move else None
         yield bootstrap.sim_broker(settings, market, now=clock.now, start_at=start)
         return
-    with trade_commands._broker(settings, name, live=live, market=market) as chosen:
+    with bootstrap.open_broker(settings, name, live=live, market=market) as chosen:
         yield chosen
 
 
@@ -229,36 +226,25 @@ def _cycle_runner(
     market: MarketDataSource,
     portfolio: Path | None,
     open_broker: Callable[[], Any],
-    dispatcher_now: Callable[[], Any],
 ) -> Callable[[StopControl], CycleOutcome]:
-    """The cycle `alchemiser trade --yes` runs, under the account's cycle lock, with its report."""
+    """The cycle `alchemiser trade --yes` runs (the same TradeService: engine, report, channels),
+    under the account's cycle lock, on a broker that refuses new orders once a stop is asked."""
     spec = bootstrap.portfolio_of(settings, portfolio_file=portfolio)
     mode = "sim" if name == "sim" else ("live" if live else "paper")
-    config = trade_commands._masked_config(settings)
+    config = bootstrap.masked_config(settings)
     lock = bootstrap.cycle_lock(settings)
 
     def run(stop: StopControl) -> CycleOutcome:
-        errors = ErrorHandler(bootstrap.redactor_for(settings))
         with lock.hold(account, owner), open_broker() as raw:
-            chosen = StoppingBroker(raw, stop)
-            ledger = bootstrap.ledger(settings)
-            engine = bootstrap.trading_engine(
-                settings, broker=chosen, ledger=ledger, market_data=market, errors=errors
+            service = bootstrap.trade_service(
+                settings, broker=StoppingBroker(raw, stop), market_data=market
             )
-            result = engine.run(CycleRequest(spec, mode, config))
-            sleeves = sleeve_view(ledger.load_book(chosen.name), trade_commands._prices(result))
-        publish_run_report(
-            build_run_report(result, sleeves),
-            dispatcher=bootstrap.notification_dispatcher(settings, errors, now=dispatcher_now),
-            ledger=ledger,
-            errors=errors,
-            write_file=bootstrap.run_report_writer(settings),
-        )
+            result = service.execute(TradeRequest(spec, mode, config))
         return CycleOutcome(
             run_id=result.run_id,
             status=result.status,
             trading_day=result.trading_day,
-            errors=tuple(result.errors),
+            errors=tuple(f"{e.category.value}: {e.message}" for e in result.errors),
         )
 
     return run
