@@ -91,16 +91,16 @@ class ScriptedCycle:
         run_id = f"run-{len(self.calls)}"
         day = now.astimezone(NEW_YORK).date()
         self.ledger.start_run(RunInfo(run_id, day, "sim", "sim", "spy", now, {}))
-        records = ()
+        lines: tuple[str, ...] = ()
         status = RunStatus.COMPLETED
         if failure is not None:
             record = ErrorHandler().handle(failure, component="test")
             self.ledger.record_error(run_id, record.as_dict())
-            records = (record,)
+            lines = (f"{record.category.value}: {record.message}",)
             status = RunStatus.FAILED
         self.ledger.finish_run(run_id, status, {})
         self.clock.current += dt.timedelta(seconds=20)  # a cycle takes a while
-        return CycleOutcome(run_id, status, day, records)
+        return CycleOutcome(run_id, status, day, lines)
 
 
 def _autopilot(
