@@ -485,7 +485,7 @@ class _Evaluator:
         held price is missing.
 
         The curve starts at 1.0 on the close the child is first defined and restarts after any
-        unknown return; indicators run separately on each piece [start, stop).
+        unknown return; indicators run separately on each piece [start, stop) (`_equity_curve`).
         """
         known = self._equity.get(child.digest)
         if known is not None:
@@ -502,15 +502,7 @@ class _Evaluator:
         else:
             stream[1:] = 0.0
         stream[1:][~alloc.defined[:-1]] = np.nan
-        curve = np.full(self.size, np.nan)
-        pieces: list[tuple[int, int]] = []
-        for start, stop in _finite_runs(stream):
-            curve[start - 1] = 1.0
-            curve[start:stop] = np.cumprod(1.0 + stream[start:stop])
-            if pieces and pieces[-1][1] < start - 1:  # a NaN already separates the two runs
-                pieces[-1] = (pieces[-1][0], stop)
-            else:  # first run, or a restart right after a run: nothing in the curve marks it
-                pieces.append((start - 1, stop))
+        curve, pieces = _equity_curve(stream, alloc.defined)
         result = (stream, curve, pieces)
         self._equity[child.digest] = result
         return result
@@ -624,12 +616,30 @@ def _held_throughout(sole: IntArray, rows: int) -> IntArray:
     return out
 
 
-def _finite_runs(values: FloatArray) -> list[tuple[int, int]]:
-    finite = np.isfinite(values)
-    edges = np.diff(np.concatenate(([False], finite, [False])).astype(np.int8))
-    return list(
-        zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True)
-    )
+def _equity_curve(
+    stream: FloatArray, defined: BoolArray
+) -> tuple[FloatArray, list[tuple[int, int]]]:
+    """Compound `stream` into a curve that (re)starts at 1.0 on every defined day whose own
+    return is unknown, and the pieces [start, stop) on which indicators run separately.
+
+    A start depends only on that day (never on whether the next day's return is known), so a
+    backtest and a live run see the same curve on a child's first day.
+    """
+    size = len(stream)
+    curve = np.full(size, np.nan)
+    unknown = ~np.isfinite(stream)
+    gaps = np.flatnonzero(unknown)
+    pieces: list[tuple[int, int]] = []
+    for start in np.flatnonzero(defined & unknown).tolist():
+        after = int(np.searchsorted(gaps, start, side="right"))
+        stop = int(gaps[after]) if after < len(gaps) else size
+        curve[start] = 1.0
+        curve[start + 1 : stop] = np.cumprod(1.0 + stream[start + 1 : stop])
+        if pieces and pieces[-1][1] < start:  # a day without a level already separates them
+            pieces[-1] = (pieces[-1][0], stop)
+        else:  # first piece, or a restart right after a piece: nothing in the curve marks it
+            pieces.append((start, stop))
+    return curve, pieces
 
 
 def _params(indicator: Indicator) -> dict[str, float]:
