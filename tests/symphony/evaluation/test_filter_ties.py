@@ -131,10 +131,10 @@ RETURN_TYPE = (
 
 
 def _switching_history(seed: int) -> PriceHistory:
-    """S is 2.0 on days 0–9 and 0.5 after; A…D random walks; 14 days."""
+    """S is 0.5 on days 0–4, 2.0 on days 5–9 and 0.5 after; A…D random walks; 14 days."""
     rng = np.random.default_rng(seed)
     walks = {t: geometric(50.0, *rng.normal(0.0, 0.03, 13)) for t in "ABCD"}
-    return history(S=[2.0] * 10 + [0.5] * 4, **walks)
+    return history(S=[0.5] * 5 + [2.0] * 5 + [0.5] * 4, **walks)
 
 
 @pytest.mark.parametrize("metric", RETURN_TYPE)
@@ -142,36 +142,41 @@ def _switching_history(seed: int) -> PriceHistory:
 def test_an_asset_and_a_group_that_held_it_over_the_window_tie(
     metric: Metric, selection: Selection
 ) -> None:
-    # On day 11 the group has held A in full for the whole window (days 7–10), then switches to
-    # B on days 10+: the written-first candidate must win, whichever comes first.
+    # The group holds ½B + ½C, then A in full on days 5–9 (the window of day 10), then ½B + ½C
+    # again on day 10: the written-first candidate must win, whichever it is.
     switch = Group("g", If(cond(price("S"), ">", 1.0), A, WeightEqual((B, C))))
     node_first = Filter(ind(metric, None, 3), selection, 1, (switch, A))
     node_second = Filter(ind(metric, None, 3), selection, 1, (A, switch))
     for seed in range(20):
         hist = _switching_history(seed)
-        day = 10  # held A on days 7, 8, 9; holds ½B + ½C on day 10
+        day = 10
         first = evaluate(node_first, hist)
         second = evaluate(node_second, hist)
         assert first.weights_on(hist.dates[day]) == pytest.approx({"B": 0.5, "C": 0.5})
         assert second.weights_on(hist.dates[day]) == {"A": 1.0}
 
 
-@pytest.mark.parametrize("metric", RETURN_TYPE)
+@pytest.mark.parametrize("metric", list(Metric))
 def test_groups_over_many_tickers_sum_their_stream_in_one_order(metric: Metric) -> None:
-    # Eight and more tickers per child: numpy's pairwise .sum() would pair the same terms
-    # differently in two children whose subtrees can hold different extra tickers.
+    # Eight shared tickers T2…T9; one child can also hold T0, the other T0 and T1. numpy's
+    # pairwise .sum() pairs terms by their position among the child's columns, so the same
+    # eight products would be added in different orders; the stream must not depend on that.
     tickers = [f"T{i}" for i in range(10)]
-    rng = np.random.default_rng(7)
-    closes = {t: geometric(20.0, *rng.normal(0.0, 0.04, 13)) for t in tickers}
-    hist = history(S=[2.0] * 10 + [0.5] * 4, **closes)
-    shared = WeightEqual(tuple(Asset(t) for t in tickers[:8]))
-    first = If(cond(price("S"), ">", 1.0), shared, Asset(tickers[8]))
-    second = If(cond(price("S"), ">", 1.0), shared, WeightEqual((Asset("T9"), Asset("T8"))))
-    node = Filter(ind(metric, None, 4), Selection.BOTTOM, 1, (Group("x", second), first))
-    assert evaluate(node, hist).weights_on(hist.dates[10]) == pytest.approx({"T8": 0.5, "T9": 0.5})
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        closes = {t: geometric(20.0, *rng.normal(0.0, 0.04, 13)) for t in tickers}
+        hist = history(S=[2.0] * 10 + [0.5] * 4, **closes)
+        shared = WeightEqual(tuple(Asset(t) for t in tickers[2:]))
+        first = If(cond(price("S"), ">", 1.0), shared, Asset("T0"))
+        second = If(cond(price("S"), ">", 1.0), shared, WeightEqual((Asset("T1"), Asset("T0"))))
+        indicator = metric_of(metric, 4)
+        node = Filter(indicator, Selection.BOTTOM, 1, (Group("x", second), first))
+        assert evaluate(node, hist).weights_on(hist.dates[10]) == {"T0": 0.5, "T1": 0.5}
 
 
 def test_inverse_volatility_splits_evenly_between_children_that_held_the_same() -> None:
+    # ONE holds B, TWO holds C on days 0–4; both hold A on days 5–9: on day 10 their σ over
+    # three days are the same number, whatever their different histories did to their curves.
     for seed in range(20):
         hist = _switching_history(seed)
         one = Group("one", If(cond(price("S"), ">", 1.0), A, B))
@@ -181,10 +186,10 @@ def test_inverse_volatility_splits_evenly_between_children_that_held_the_same() 
 
 
 def test_constant_returns_have_zero_volatility_and_share_the_node() -> None:
-    # A compounds exactly +0.5 %/day; B and E are flat. X = ⅓A + ⅓B + ⅓E earns ⅓·0.5 % every
-    # day, a number whose mean over three days rounds away from it (σ ≈ 2e-19 by np.std);
-    # Y holds C (also exactly +0.5 %/day) through an `if`. Both σ are truly 0, so X and Y share
-    # the node equally and D (a random walk) gets nothing.
+    # A compounds exactly +0.5 %/day; B and E are flat. X = ⅓A + ⅓B + ⅓E earns the same
+    # ⅓·0.5 % every day, a number whose mean over three days rounds away from it (np.std gives
+    # ≈ 2e-19); Y holds C (also exactly +0.5 %/day) through an `if`. Both σ are truly 0, so X
+    # and Y share the node equally and D (a random walk) gets nothing.
     steady = [100.0]
     for _ in range(7):
         steady.append(steady[-1] * 1.005)
