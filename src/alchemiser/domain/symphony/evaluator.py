@@ -23,6 +23,9 @@ Decisions where SPEC §2.3 is silent (each has a test in tests/symphony/evaluati
   scored on that asset's own closes, so price-type metrics keep the asset's price scale.
 - inverse volatility: σ = 0 children share the node equally (the limit of 1/σ); an undefined σ
   of a child that holds something makes the node undefined.
+- equal holdings give bit-identical scores (issue 19), so ties keep the written order: streams
+  are summed in one fixed order, return-type metrics read only their window's returns, and a
+  child that held one asset in full over the window takes that asset's own score.
 """
 
 from __future__ import annotations
