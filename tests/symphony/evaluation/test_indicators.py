@@ -293,6 +293,13 @@ def test_a_window_of_equal_values_has_a_sigma_of_exactly_zero(value: float) -> N
     flat = np.full(12, value)
     assert (compute_return_indicator(Metric.STDEV_RETURN, flat, 5)[4:] == 0.0).all()
     assert (compute_indicator(Metric.STDEV_PRICE, flat, 5)[4:] == 0.0).all()
+    gappy = np.array([value, NAN, value, value])
+    np.testing.assert_array_equal(
+        compute_return_indicator(Metric.STDEV_RETURN, gappy, 1), [0.0, NAN, 0.0, 0.0]
+    )
+    np.testing.assert_array_equal(
+        compute_indicator(Metric.STDEV_PRICE, gappy, 2), [NAN, NAN, NAN, 0.0]
+    )
 
 
 def test_equal_values_can_fool_a_naive_sigma() -> None:

@@ -440,18 +440,22 @@ class _Evaluator:
 
         The stream is a function of the holdings of t−1 and the prices of t, summed the same
         way whatever the tree that produced the holdings (`_stream_of`), and each window is
-        reduced on its own, so equal holdings over the window give equal bits. Where the child
-        held one asset in full on every day the window depends on, it takes that asset's own
-        score: the same number, exactly as the asset itself (or any other child holding it)
-        gets; otherwise price-ratio metrics of the asset and compounded returns of the stream
-        would differ in the last bits.
+        reduced on its own, so equal holdings over the window give equal bits.
+
+        Where the child held one asset in full on every day the window depends on, it takes that
+        asset's own score, exactly as the asset itself (or any other child holding it) gets:
+        the asset's cumulative return and drawdown are ratios of its closes, which compounded
+        returns reproduce only up to the last bits. (Its mean and σ of returns are computed from
+        the very same returns, 1.0·r = r, so they already agree bit for bit.)
         """
         stream, curve, _ = self._stream_of(child)
         value = compute_return_indicator(
             metric.metric, stream, metric.window, valued=np.isfinite(curve)
         )
         assert metric.window is not None  # compute_return_indicator refuses a missing window
-        # rows of holdings the window depends on: N returns, or N − 1 for N closes of a drawdown
+        if metric.metric not in (Metric.CUMULATIVE_RETURN, Metric.MAX_DRAWDOWN):
+            return value
+        # days of holdings the window depends on: N returns, or N − 1 for N closes of a drawdown
         rows = metric.window - 1 if metric.metric is Metric.MAX_DRAWDOWN else metric.window
         if rows < 1:
             return value
@@ -497,13 +501,13 @@ class _Evaluator:
         returns = self._all_returns()[1:, alloc.cols]
         held = alloc.weights[:-1]
         stream = np.full(self.size, np.nan)
-        if alloc.cols.size:
-            with np.errstate(invalid="ignore"):
-                contributions = np.where(held > 0.0, held * returns, 0.0)
-            # cumsum adds strictly left to right; .sum() would pair terms by their position
-            stream[1:] = np.cumsum(contributions, axis=1)[:, -1]
-        else:
-            stream[1:] = 0.0
+        with np.errstate(invalid="ignore"):
+            contributions = np.asfortranarray(np.where(held > 0.0, held * returns, 0.0))
+        # strictly left to right, one column at a time; .sum() may pair terms by their position
+        total = np.zeros(self.size - 1)
+        for column in contributions.T:
+            total += column
+        stream[1:] = total
         stream[1:][~alloc.defined[:-1]] = np.nan
         curve, pieces = _equity_curve(stream, alloc.defined)
         result = (stream, curve, pieces)

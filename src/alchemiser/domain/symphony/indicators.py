@@ -184,11 +184,17 @@ def _window_std(values: FloatArray, size: int) -> FloatArray:
     the truth is 0; inverse volatility treats σ = 0 specially, so it must be exact.
     """
 
-    def sigma(windows: FloatArray) -> FloatArray:
-        flat = windows.max(axis=1) == windows.min(axis=1)
-        return np.where(flat, 0.0, windows.std(axis=1))
+    sigma = _rolling(values, size, lambda w: w.std(axis=1))
+    flat = (_equal_run_lengths(values) >= size) & np.isfinite(sigma)  # a lone NaN stays NaN
+    return np.where(flat, 0.0, sigma)
 
-    return _rolling(values, size, sigma)
+
+def _equal_run_lengths(values: FloatArray) -> npt.NDArray[np.intp]:
+    """How many values up to each index are equal to it without a break (NaN breaks a run)."""
+    index = np.arange(len(values))
+    starts = np.ones(len(values), dtype=bool)
+    starts[1:] = values[1:] != values[:-1]
+    return np.asarray(index - np.maximum.accumulate(np.where(starts, index, 0)) + 1)
 
 
 def _moving_average(prices: FloatArray, size: int) -> FloatArray:
