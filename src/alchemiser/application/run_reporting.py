@@ -55,6 +55,7 @@ def _num(value: Any) -> Any:
 
 _REPORT_STATUS = {
     RunStatus.COMPLETED: "completed",
+    RunStatus.PARTIAL: "partial",
     RunStatus.FAILED: "failed",
     RunStatus.DRY_RUN: "dry-run",
     RunStatus.REFUSED: "market-closed",

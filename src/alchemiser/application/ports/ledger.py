@@ -21,7 +21,9 @@ from alchemiser.domain.trading import AccountSnapshot, Fill, Order
 class RunStatus(StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
-    """Reached the end of the cycle (it may still report residual drift)."""
+    """The account reached the target within `execution.completion_tolerance`."""
+    PARTIAL = "partial"
+    """Traded, but the account did not reach the target (refusals, aborts, a stop mid-way)."""
     FAILED = "failed"
     """Stopped by an error; everything done before it is recorded."""
     INTERRUPTED = "interrupted"

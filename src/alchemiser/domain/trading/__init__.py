@@ -1,8 +1,10 @@
 """Trading vocabulary shared by the planner, the execution manager and every broker adapter."""
 
 from alchemiser.domain.trading.errors import (
+    AmbiguousSubmitError,
     DuplicateClientOrderIdError,
     IllegalOrderTransitionError,
+    OrderMismatchError,
     UnknownOrderError,
 )
 from alchemiser.domain.trading.fills import Fill, FillTracker, fill_between
@@ -18,6 +20,7 @@ from alchemiser.domain.trading.order import (
     TimeInForce,
 )
 from alchemiser.domain.trading.position import AccountSnapshot, Position
+from alchemiser.domain.trading.response_check import response_mismatches
 from alchemiser.domain.trading.values import (
     CENT,
     SHARE_STEP,
@@ -36,6 +39,7 @@ __all__ = [
     "MAX_CLIENT_ORDER_ID_LENGTH",
     "SHARE_STEP",
     "AccountSnapshot",
+    "AmbiguousSubmitError",
     "AssetInfo",
     "DuplicateClientOrderIdError",
     "Fill",
@@ -44,6 +48,7 @@ __all__ = [
     "MarketClock",
     "Money",
     "Order",
+    "OrderMismatchError",
     "OrderRequest",
     "OrderStatus",
     "OrderType",
@@ -57,6 +62,7 @@ __all__ = [
     "UnknownOrderError",
     "Weight",
     "fill_between",
+    "response_mismatches",
     "to_decimal",
     "to_weight",
 ]
