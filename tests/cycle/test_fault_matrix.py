@@ -91,7 +91,7 @@ class SimBackend:
 BACKENDS: dict[str, Callable[[], Backend]] = {"sim": SimBackend}
 
 
-# -- the kill switch (lives only in the forked process) -------------------------------------------
+# -- the kill switch (lives only in the forked process) -------------------------------------
 def _die() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
@@ -158,7 +158,7 @@ def _killed_run(world: World, phase: str) -> None:
     os._exit(0)  # the kill point was never reached: the parent reports it
 
 
-# -- one cell ---------------------------------------------------------------------------------------
+# -- one cell ---------------------------------------------------------------------------------
 @dataclass
 class Cell:
     phase: str
@@ -287,5 +287,3 @@ def test_a_kill_point_that_is_never_reached_is_reported(tmp_path: Path) -> None:
     child.start()
     child.join(60)
     assert child.exitcode == 0
-
-

@@ -68,6 +68,8 @@ class _Tracked:
     client_order_id: str
     record: OrderRecord | None = None
     order: Order | None = None
+    unreachable: bool = False
+    """A look-up failed on the connection: 'not found' is not known for sure."""
 
 
 @dataclass(slots=True)
@@ -149,7 +151,7 @@ class Reconciler:
             for r in self._ledger.orders_of(run_id)
             if not r.final
         }
-        settlement = self._settle(run_id, tracked, phase="sweep")
+        settlement = self._settle(run_id, tracked, phase="sweep", close_unknown=False)
         for fill in settlement.booked:
             log.info("sweep booked a fill of %s %s", fill.qty, fill.symbol)
         self._stop_if_unresolved(run_id, settlement.unresolved, "the run ends with them open")
@@ -157,8 +159,16 @@ class Reconciler:
 
     # -- the core -------------------------------------------------------------------------------
     def _settle(
-        self, run_id: str, tracked: dict[str, _Tracked], *, phase: str = ORPHAN_PHASE
+        self,
+        run_id: str,
+        tracked: dict[str, _Tracked],
+        *,
+        phase: str = ORPHAN_PHASE,
+        close_unknown: bool = True,
     ) -> Settlement:
+        """Drive `tracked` and every open order of ours to a final state and book them.
+        `close_unknown`: a placeholder no look-up finds is closed (a later run's verdict; the
+        run that left it keeps it open for the next one)."""
         notes: list[str] = []
         for order in self._retrying(self._broker.open_orders):
             if is_ours(order):
@@ -175,7 +185,9 @@ class Reconciler:
             notes.append(self._drive_final(run_id, working))
         booked: list[Fill] = []
         for item in tracked.values():
-            final = item.order or self._not_found(item)
+            final = item.order
+            if final is None and close_unknown and not item.unreachable:
+                final = self._not_found(item)
             if final is None:
                 continue
             fill = self._ledger.record_order(item.run_id, item.phase, final)
@@ -238,10 +250,12 @@ class Reconciler:
         for pause in pauses:
             try:
                 found = self._retrying(
-                    lambda: self._broker.get_order_by_client_id(item.client_order_id)
+                    partial(self._broker.get_order_by_client_id, item.client_order_id)
                 )
+                item.unreachable = False
             except BrokerConnectionError:
                 found = None
+                item.unreachable = True
             if found is not None:
                 return found
             if pause:
