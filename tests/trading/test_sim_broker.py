@@ -222,9 +222,7 @@ def test_a_cancel_can_take_time_to_confirm(make_broker: MakeBroker) -> None:
 def test_a_fill_can_land_while_the_cancel_is_pending(make_broker: MakeBroker) -> None:
     """As at Alpaca: the order trades until the cancel is confirmed. 40 % of the 10 resting
     shares fill at the limit during pending_cancel; the other 6 are canceled."""
-    broker = make_broker(
-        SimBrokerConfig(cancel_latency_seconds=2.0, cancel_fill_ratio=D("0.4"))
-    )
+    broker = make_broker(SimBrokerConfig(cancel_latency_seconds=2.0, cancel_fill_ratio=D("0.4")))
     order = broker.submit_order(buy("c1", "10", "99.00"))  # below the bid: rests
     settle(broker, order.id, 5)
     broker.cancel_order(order.id)
