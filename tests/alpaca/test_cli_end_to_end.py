@@ -180,7 +180,7 @@ def test_trade_converges_under_faults(
     elif scenario == "dropped-stream":
         dropper.start()
     else:
-        account.cancel_delay_ticks = 4
+        account.cancel_delay = 1.0
     try:
         code, result, _ = _trade(account, capsys)
     finally:

@@ -226,6 +226,9 @@ def test_order_paths_conform(busy_server: AlpacaTestServer, trading_spec: OpenAP
         canceled,
         view_args={"order_id": newest},
     )
+    assert busy_server.order(newest).status == "pending_cancel"  # Alpaca cancels asynchronously
+    busy_server.advance_clock(1)
+    assert busy_server.order(newest).status == "canceled"
     again = _call(busy_server, "DELETE", f"/v2/orders/{newest}")
     assert again.status_code == 422  # the documented answer for a non-cancelable order
 

@@ -281,7 +281,7 @@ def test_a_submit_answered_with_another_order_stops_the_run(make_broker: MakeBro
         run_id=RUN,
         errors=ErrorHandler(),
     )
-    with pytest.raises(OrderMismatchError, match=r"qty 20 ≠ 10") as raised:
+    with pytest.raises(OrderMismatchError, match=r"quantity 20 instead of 10") as raised:
         em.execute([trade("SPY", Side.BUY, "10", "100")], phase="buy")
     assert raised.value.category is ErrorCategory.CRITICAL
 

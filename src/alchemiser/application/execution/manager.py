@@ -47,7 +47,6 @@ from alchemiser.domain.trading import (
     FillTracker,
     IllegalOrderTransitionError,
     Order,
-    OrderMismatchError,
     OrderRequest,
     OrderStatus,
     OrderType,
@@ -55,7 +54,8 @@ from alchemiser.domain.trading import (
     Quote,
     Side,
     Symbol,
-    response_mismatches,
+    UnexpectedBrokerResponseError,
+    check_order_answer,
 )
 from alchemiser.domain.trading.order import check_transition
 
@@ -244,7 +244,7 @@ class ExecutionManager:
         )
         try:
             order = self._submit_once(request)
-        except (AmbiguousSubmitError, OrderMismatchError):
+        except (AmbiguousSubmitError, UnexpectedBrokerResponseError):
             raise  # the run stops: the caller sweeps, records and reports
         except OrderRejectedError as exc:
             leg.rejections += 1
@@ -300,18 +300,9 @@ class ExecutionManager:
 
     @staticmethod
     def _checked(request: OrderRequest, order: Order, how: str) -> Order:
-        problems = response_mismatches(request, order)
-        if problems:
-            raise OrderMismatchError(
-                f"{request.symbol}: the broker's answer to {how} of {request.client_order_id} "
-                f"is another order ({'; '.join(problems)}); trading stopped",
-                context={
-                    "ticker": str(request.symbol),
-                    "client_order_id": request.client_order_id,
-                    "order_id": order.id,
-                },
-            )
-        return order
+        """The broker's answer must be the order requested (issue 11); else CRITICAL."""
+        endpoint = "submit order" if how == "submit" else "look up order by client order id"
+        return check_order_answer(request, order, endpoint=endpoint)
 
     def _wait(self, legs: list[_Leg], seconds: float) -> None:
         ids = [leg.current.id for leg in legs if leg.current and not leg.current.is_final]

@@ -1,10 +1,15 @@
 """Trading vocabulary shared by the planner, the execution manager and every broker adapter."""
 
+from alchemiser.domain.trading.broker_answers import (
+    OrderMismatchError,
+    UnexpectedBrokerResponseError,
+    check_order_answer,
+    order_mismatches,
+)
 from alchemiser.domain.trading.errors import (
     AmbiguousSubmitError,
     DuplicateClientOrderIdError,
     IllegalOrderTransitionError,
-    OrderMismatchError,
     UnknownOrderError,
 )
 from alchemiser.domain.trading.fills import Fill, FillTracker, fill_between
@@ -20,7 +25,6 @@ from alchemiser.domain.trading.order import (
     TimeInForce,
 )
 from alchemiser.domain.trading.position import AccountSnapshot, Position
-from alchemiser.domain.trading.response_check import response_mismatches
 from alchemiser.domain.trading.values import (
     CENT,
     SHARE_STEP,
@@ -59,10 +63,12 @@ __all__ = [
     "Side",
     "Symbol",
     "TimeInForce",
+    "UnexpectedBrokerResponseError",
     "UnknownOrderError",
     "Weight",
+    "check_order_answer",
     "fill_between",
-    "response_mismatches",
+    "order_mismatches",
     "to_decimal",
     "to_weight",
 ]

@@ -43,10 +43,3 @@ class AmbiguousSubmitError(CriticalError):
     def __init__(self, message: str, *, request: OrderRequest, **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.request = request
-
-
-class OrderMismatchError(CriticalError):
-    """The order a broker returned is not the one requested (client id, symbol, side or
-    quantity differ): nothing it says about that order can be trusted, so the run stops."""
-
-    default_action = "Inspect the order at the broker; report the response to the maintainers."
