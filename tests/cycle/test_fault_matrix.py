@@ -86,8 +86,11 @@ class SimBackend:
         return World(tmp_path, config=config, execution=EXECUTION)
 
 
-# TODO(issue 11): an AlpacaBackend over tests/fakes/alpaca_trading_server.py once the faithful
-# server (branch broker-double: margin, asynchronous cancels with fills) has landed on main.
+# TODO(issue 11): an AlpacaBackend over tests/fakes/alpaca_trading_server.py. The faithful server
+# (margin, asynchronous cancels, advancing clock) is merged from branch broker-double; what is
+# missing is a World that wires the engine to AlpacaBroker on it, with the server's clock inside
+# the trading window and its cancel latency/fill-during-cancel scripted per cell. Its waits are
+# real seconds, so that backend should run a reduced set of cells to stay within CI time.
 BACKENDS: dict[str, Callable[[], Backend]] = {"sim": SimBackend}
 
 

@@ -1,13 +1,14 @@
 """One rebalance of the account to a blended target (SPEC §6, §7), recorded step by step.
 
-reconcile (the broker is the truth) → plan → SELL phase → wait until every sell is final →
-re-read the account → size the buys from refreshed buying power → BUY phase → verify the final
-holdings and report the residual drift → split the fills among the sleeves.
+reconcile (the broker is the truth) → plan → SELL phase → every sell final (cancelled and
+confirmed after the settle timeout) → re-read the account → size the buys from what is spendable
+→ BUY phase → end-of-run sweep → verify the final holdings and report the residual drift →
+split the fills among the sleeves.
 
-Crash safety: before anything else, `recover` finishes the bookkeeping of any run a dead process
-left 'running' — every order it placed is brought to a final state (cancelled if still working)
-and recorded, and its fills are attributed — so the new run plans from positions that already
-contain everything that happened, and never places a second order for the same intent.
+Crash safety: before any plan, `reconcile_orders` drives every order of ours at the broker to a
+final state and books its fills to the run that placed it (see execution/reconciler.py), so the
+new run plans from positions that already contain everything that happened, and never places a
+second order for the same intent. The sweep and the bookkeeping also run when a phase fails.
 """
 
 from __future__ import annotations
@@ -104,10 +105,6 @@ class RebalancingOrchestrator:
         """Before any plan: every order of ours final and booked (see Reconciler); raises a
         TradingError naming those that cannot be made final."""
         return self._reconciler.reconcile(run_id, stale_runs)
-
-    def recover(self, run_id: str, stale_runs: Sequence[RunSummary]) -> list[str]:
-        """Kept for callers of the first version: the general reconciliation."""
-        return self.reconcile_orders(run_id, stale_runs)
 
     # -- the rebalance --------------------------------------------------------------------------
     def rebalance(self, run_id: str, target: Target, *, dry_run: bool = False) -> RebalanceOutcome:

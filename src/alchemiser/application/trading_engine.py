@@ -1,6 +1,6 @@
 """The daily trading cycle, top to bottom (SPEC §7).
 
-start the run → trading window → finish what a crashed run left → signals → failed-sleeve policy
+start the run → trading window → reconcile every order of ours with the broker → signals → failed-sleeve policy
 → data-quality gate → rebalance (reconcile, sell, settle, buy, verify, attribute) → finish the run.
 
 Every failure goes through the ErrorHandler and into the ledger, and ends the run: a cycle is
