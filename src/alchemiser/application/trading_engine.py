@@ -1,7 +1,8 @@
 """The daily trading cycle, top to bottom (SPEC §7).
 
-start the run → trading window → reconcile every order of ours with the broker → signals → failed-sleeve policy
-→ data-quality gate → rebalance (reconcile, sell, settle, buy, verify, attribute) → finish the run.
+start the run → trading window → reconcile every order of ours with the broker → signals →
+failed-sleeve policy → data-quality gate → rebalance (reconcile, sell, settle, buy, sweep,
+verify, attribute) → finish the run with a status that says whether the target was reached.
 
 Every failure goes through the ErrorHandler and into the ledger, and ends the run: a cycle is
 never re-run automatically (only single idempotent broker calls are retried, inside execution).
