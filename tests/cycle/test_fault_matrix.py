@@ -18,10 +18,13 @@ Asserted in every cell:
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Iterator
+import subprocess
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -33,7 +36,7 @@ from alchemiser.application.ports.ledger import RunStatus
 from alchemiser.application.settings import ExecutionSettings
 from alchemiser.domain.trading import Order, OrderRequest, Side
 from alchemiser.infrastructure.sim_broker import SimBrokerConfig
-from tests.cycle.conftest import World
+from tests.cycle.conftest import PRICES, START, World
 
 BEFORE = {"a": ({"AAA": 0.5, "DDD": 0.5}, 0.6), "b": ({"AAA": 1.0}, 0.4)}
 AFTER = {"a": ({"BBB": 0.5, "CCC": 0.5}, 0.6), "b": ({"CCC": 1.0}, 0.4)}
@@ -64,18 +67,34 @@ EXECUTION = ExecutionSettings(
 
 
 class Backend(Protocol):
-    """A broker world the matrix runs on; each `open` is a new process's view of it."""
+    """A broker world the matrix runs on. `open` starts a cell's account and returns a World
+    (each `World.reopen` is a new process's view of it); `killed_run` runs AFTER in a separate
+    process that SIGKILLs itself at `phase` and returns its exit code."""
 
     name: str
+    cells: tuple[tuple[str, str, str], ...]
 
     def open(self, tmp_path: Path, account: str, cancels: str) -> World: ...
 
+    def killed_run(self, w: World, phase: str) -> int | None: ...
 
-@dataclass
+    def broker_fills(self, w: World) -> dict[str, Decimal]: ...
+
+    def ours_open(self, w: World) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def _all_cells() -> tuple[tuple[str, str, str], ...]:
+    return tuple((p, a, c) for p in PHASES for a in ACCOUNTS for c in CANCELS)
+
+
 class SimBackend:
-    """The embedded simulated broker, its state in the shared SQLite database."""
+    """The embedded simulated broker, its state in the shared SQLite database; the killed run
+    is a forked process."""
 
-    name: str = "sim"
+    name = "sim"
+    cells = _all_cells()
 
     def open(self, tmp_path: Path, account: str, cancels: str) -> World:
         config = SimBrokerConfig(
@@ -85,13 +104,132 @@ class SimBackend:
         )
         return World(tmp_path, config=config, execution=EXECUTION)
 
+    def killed_run(self, w: World, phase: str) -> int | None:
+        w.close()
+        child = multiprocessing.get_context("fork").Process(target=_killed_run, args=(w, phase))
+        child.start()
+        child.join(120)
+        return child.exitcode
 
-# TODO(issue 11): an AlpacaBackend over tests/fakes/alpaca_trading_server.py. The faithful server
-# (margin, asynchronous cancels, advancing clock) is merged from branch broker-double; what is
-# missing is a World that wires the engine to AlpacaBroker on it, with the server's clock inside
-# the trading window and its cancel latency/fill-during-cancel scripted per cell. Its waits are
-# real seconds, so that backend should run a reduced set of cells to stay within CI time.
-BACKENDS: dict[str, Callable[[], Backend]] = {"sim": SimBackend}
+    def broker_fills(self, w: World) -> dict[str, Decimal]:
+        found: dict[str, Decimal] = {}
+        for fill in w.sim.fills():
+            found[fill.client_order_id] = found.get(fill.client_order_id, Decimal(0)) + fill.qty
+        return found
+
+    def ours_open(self, w: World) -> int:
+        return sum(1 for o in w.sim.open_orders() if o.client_order_id.startswith("alc-"))
+
+    def close(self) -> None:
+        return None
+
+
+class AlpacaBackend:
+    """Real alpaca-py against the faithful Alpaca double (tests/fakes): margin or cash account,
+    asynchronous cancels with a fill half-way through `pending_cancel`, an advancing clock. The
+    server lives in this process for the whole cell; the killed run is a separate Python
+    process talking to it over HTTP, as `alchemiser trade` would. Its waits are real seconds,
+    so it runs three cells: the issue's own (killed while buys rest, margin, cancels that fill
+    while pending), sells caught working, and an order the ledger never recorded."""
+
+    name = "alpaca"
+    cells = (
+        ("buys_rest", "margin", "slow+fill"),
+        ("sells_pending", "margin", "slow+fill"),
+        ("during_buys", "cash", "instant"),
+    )
+
+    def __init__(self) -> None:
+        self.server: Any = None
+
+    def open(self, tmp_path: Path, account: str, cancels: str) -> World:
+        from tests.fakes.alpaca_trading_server import AlpacaTestServer
+
+        slow = cancels != "instant"
+        self.server = AlpacaTestServer(
+            account_type=account,  # type: ignore[arg-type]
+            prices={symbol: [str(price)] for symbol, price in PRICES.items()},
+            half_spread="0.05",
+            clock_time=START,
+            cancel_delay=1.0 if slow else 0.0,
+            fill_during_cancel="partial" if slow else None,
+            # A cell compresses days of runs into seconds, from several processes each with
+            # its own client-side limiter: Alpaca's 200/min would be a test artefact here.
+            rate_limit=None,
+        ).start()
+        return _alpaca_world(tmp_path, self._where())
+
+    def _where(self) -> dict[str, str]:
+        s = self.server
+        return {"url": s.base_url, "stream": s.stream_url, "key": s.api_key, "secret": s.secret_key}
+
+    def killed_run(self, w: World, phase: str) -> int | None:
+        w.close()
+        args = json.dumps({"tmp": str(w.tmp_path), "where": self._where(), "phase": phase})
+        code = "import json, sys; from tests.cycle.test_fault_matrix import alpaca_child; "
+        code += "alpaca_child(json.loads(sys.argv[1]))"
+        root = Path(__file__).resolve().parents[2]
+        env = os.environ | {"PYTHONPATH": str(root)}
+        done = subprocess.run(
+            [sys.executable, "-c", code, args], cwd=root, env=env, timeout=180, check=False
+        )
+        return done.returncode
+
+    def broker_fills(self, w: World) -> dict[str, Decimal]:
+        found: dict[str, Decimal] = {}
+        for fill in self.server.fills:
+            found[fill.client_order_id] = found.get(fill.client_order_id, Decimal(0)) + fill.qty
+        return found
+
+    def ours_open(self, w: World) -> int:
+        return sum(1 for o in self.server.open_orders() if o.client_order_id.startswith("alc-"))
+
+    def close(self) -> None:
+        if self.server is None:
+            return
+        server, self.server = self.server, None
+        server.stop()
+        assert server.response_violations == []  # the double answered as the document says
+        assert server.request_violations == []  # and what the adapter sent conforms
+
+
+ALPACA_EXECUTION = ExecutionSettings(
+    limit_steps=2,
+    step_wait_seconds=0.5,
+    settle_timeout_seconds=5.0,
+    reconcile_wait_seconds=0.5,
+)
+
+
+def _alpaca_world(tmp_path: Path, where: dict[str, str]) -> World:
+    def make(_: World) -> Any:
+        from alchemiser.application.settings import AlpacaSettings
+        from alchemiser.infrastructure.alpaca import AlpacaBroker, AlpacaEndpoints
+
+        broker = AlpacaBroker(
+            where["key"],
+            where["secret"],
+            live=False,
+            settings=AlpacaSettings(
+                request_timeout_seconds=2.0,
+                max_retries=3,
+                max_retry_wait_seconds=0.5,
+                poll_interval_seconds=0.2,
+            ),
+            endpoints=AlpacaEndpoints(where["url"], where["url"], where["stream"]),
+        )
+        broker.limiter._max = 100_000  # see rate_limit=None above: not what this test is about
+        return broker
+
+    return World(tmp_path, execution=ALPACA_EXECUTION, make_broker=make)
+
+
+def alpaca_child(args: dict[str, Any]) -> None:
+    """The killed run's process on the Alpaca backend."""
+    _killed_run(_alpaca_world(Path(args["tmp"]), args["where"]), args["phase"])
+
+
+BACKENDS: dict[str, Callable[[], Backend]] = {"sim": SimBackend, "alpaca": AlpacaBackend}
 
 
 # -- the kill switch (lives only in the forked process) -------------------------------------
@@ -176,14 +314,8 @@ class Cell:
     statuses: tuple[str, ...] = ()
 
 
-def _ours_open(w: World) -> int:
-    return sum(1 for o in w.sim.open_orders() if o.client_order_id.startswith("alc-"))
-
-
-def _missing_fills(w: World) -> int:
-    at_broker: dict[str, Decimal] = {}
-    for fill in w.sim.fills():
-        at_broker[fill.client_order_id] = at_broker.get(fill.client_order_id, Decimal(0)) + fill.qty
+def _missing_fills(backend: Backend, w: World) -> int:
+    at_broker = backend.broker_fills(w)
     in_ledger: dict[str, Decimal] = {}
     for run in w.store.runs(500):
         for fill in w.store.fills_of(run.run_id):
@@ -201,40 +333,31 @@ def _overshoot(w: World) -> float:
 def run_cell(backend: Backend, tmp_path: Path, phase: str, account: str, cancels: str) -> Cell:
     cell = Cell(phase, account, cancels)
     w = backend.open(tmp_path, account, cancels)
-    setup = w.trade(BEFORE)
-    assert setup.status is RunStatus.COMPLETED, setup.errors
-    w.store.close()
-    child = multiprocessing.get_context("fork").Process(target=_killed_run, args=(w, phase))
-    child.start()
-    child.join(120)
-    cell.killed = child.exitcode == -signal.SIGKILL
-    cash = []
-    statuses = []
-    runs = []
-    for _ in range(2):  # the rerun, then the third run: each a new process's objects
-        w.wrap_broker = lambda broker: broker
-        w.wrap_ledger = lambda ledger: ledger
-        w.reopen()
-        result = w.trade(AFTER)
-        statuses.append(result.status.value)
-        runs.append(result)
-        cell.open_after += _ours_open(w)
-        cash.append(w.sim.account().cash)
-        if len(runs) == 1:
-            cell.duplicate = _overshoot(w)
-    cell.third_orders = len(w.store.orders_of(runs[1].run_id))
-    cell.missing_fills = _missing_fills(w)
-    cell.min_cash = min(cash)
-    cell.statuses = tuple(statuses)
-    w.store.close()
+    try:
+        setup = w.trade(BEFORE)
+        assert setup.status is RunStatus.COMPLETED, setup.errors
+        cell.killed = backend.killed_run(w, phase) == -signal.SIGKILL
+        cash = []
+        runs = []
+        for _ in range(2):  # the rerun, then the third run: each a new process's objects
+            w.wrap_broker = lambda broker: broker
+            w.wrap_ledger = lambda ledger: ledger
+            w.reopen()
+            result = w.trade(AFTER)
+            runs.append(result)
+            cell.open_after += backend.ours_open(w)
+            cash.append(w.sim.account().cash)
+            if len(runs) == 1:
+                cell.duplicate = _overshoot(w)
+            w.close()
+        cell.third_orders = len(w.store.orders_of(runs[1].run_id))
+        cell.missing_fills = _missing_fills(backend, w)
+        cell.min_cash = min(cash)
+        cell.statuses = tuple(r.status.value for r in runs)
+    finally:
+        w.close()
+        backend.close()
     return cell
-
-
-def _cells() -> Iterator[tuple[str, str, str]]:
-    for phase in PHASES:
-        for account in ACCOUNTS:
-            for cancels in CANCELS:
-                yield phase, account, cancels
 
 
 def _print(backend: str, cells: list[Cell]) -> None:
@@ -259,7 +382,7 @@ def test_fault_matrix(
 ) -> None:
     backend = BACKENDS[backend_name]()
     cells = []
-    for i, (phase, account, cancels) in enumerate(_cells()):
+    for i, (phase, account, cancels) in enumerate(backend.cells):
         folder = tmp_path / f"cell{i}"
         folder.mkdir()
         cells.append(run_cell(backend, folder, phase, account, cancels))
@@ -281,12 +404,7 @@ def test_fault_matrix(
 
 def test_a_kill_point_that_is_never_reached_is_reported(tmp_path: Path) -> None:
     """The matrix must not pass vacuously: a process that was not killed says so."""
-    w = SimBackend().open(tmp_path, "cash", "instant")
+    backend = SimBackend()
+    w = backend.open(tmp_path, "cash", "instant")
     w.trade(AFTER)
-    w.store.close()
-    child = multiprocessing.get_context("fork").Process(
-        target=_killed_run, args=(w, "no_such_phase")
-    )
-    child.start()
-    child.join(60)
-    assert child.exitcode == 0
+    assert backend.killed_run(w, "no_such_phase") == 0
