@@ -38,7 +38,7 @@ def make_server() -> Iterator[ServerFactory]:
     for server in started:
         # The double answers as Alpaca's document says, and what it was sent conforms too.
         assert server.response_violations == []
-        if not getattr(server, "expect_bad_requests", False):
+        if not server.expect_bad_requests:
             assert server.request_violations == []
 
 

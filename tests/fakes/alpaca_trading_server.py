@@ -39,6 +39,7 @@ Fixture API (all thread-safe; construct, `start()`, use, `stop()` — or `with`)
         initial_status="accepted", openapi_dir=None (default ../shared/alpaca-openapi),
     ).start()
     server.base_url / server.stream_url / server.api_key / server.secret_key
+    server.client_environment()  # ALPACA_* / ALCHEMISER_ALPACA_* for an `alchemiser` subprocess
     server.set_prices(symbol, path); server.set_quote(symbol, bid, ask); server.tick(n)
     server.clock.now(); server.advance_clock(seconds); server.set_clock(moment)
     server.script(order_id_or_client_id, status, fill_qty=None, fill_price=None)
@@ -342,6 +343,7 @@ class AlpacaTestServer:
         self.account_blocked = False
         self.account_status = "ACTIVE"
         self.contract = AlpacaContract.locate(openapi_dir)
+        self.expect_bad_requests = False  # tests that send off-document requests on purpose
         self.request_violations: list[str] = []
         self.response_violations: list[str] = []
 
@@ -381,6 +383,7 @@ class AlpacaTestServer:
         self._started = threading.Event()
         self.port = 0
         self._rate_window: list[float] = []
+        self._injected: set[int] = set()  # answers made up by a Fault: not checked
         self._session_cache: tuple[datetime, datetime, bool] | None = None
         self._next_close = self._close_after(self.clock.now())
         self.last_equity = self.cash + sum(
@@ -415,6 +418,17 @@ class AlpacaTestServer:
 
     def __enter__(self) -> AlpacaTestServer:
         return self.start()
+
+    def client_environment(self) -> dict[str, str]:
+        """The variables that point `alchemiser trade --broker alpaca` (paper) at this server,
+        for subprocesses: keys, trading/data/stream URLs."""
+        return {
+            "ALPACA_API_KEY": self.api_key,
+            "ALPACA_SECRET_KEY": self.secret_key,
+            "ALCHEMISER_ALPACA_BASE_URL": self.base_url,
+            "ALCHEMISER_ALPACA_DATA_URL": self.base_url,
+            "ALCHEMISER_ALPACA_STREAM_URL": self.stream_url,
+        }
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -749,6 +763,7 @@ class AlpacaTestServer:
                 return self._drop(request)
             if fault.status is not None:
                 response = self._fault_response(fault)
+                self._injected.add(id(response))
             else:
                 response = await self._call(request, handler)
         else:
@@ -758,6 +773,7 @@ class AlpacaTestServer:
                 return self._drop(request)
             if fault.status is not None:
                 response = self._fault_response(fault)
+                self._injected.add(id(response))
         if response.status != 429:
             response.headers.update(headers)
         return response
@@ -792,6 +808,9 @@ class AlpacaTestServer:
     def _check_response(self, request: web.Request, response: web.StreamResponse) -> None:
         if self.contract is None or not isinstance(response, web.Response):
             return
+        if id(response) in self._injected:
+            self._injected.discard(id(response))
+            return  # a fault the test asked for: deliberately not what Alpaca answers
         body = response.body if isinstance(response.body, bytes) else b""
         problems = self.contract.response_problems(
             request.method, request.path, request.query, response.status, body
