@@ -19,11 +19,14 @@ from alchemiser.domain.trading import AccountSnapshot, Fill, Order
 
 
 class RunStatus(StrEnum):
+    """The one status vocabulary of runs: ledger, `trade`, `history`, reports (issue 12)."""
+
     RUNNING = "running"
     COMPLETED = "completed"
-    """The account reached the target within `execution.completion_tolerance`."""
+    """The account reached the target within `execution.completion_tolerance` (issue 11)."""
     PARTIAL = "partial"
-    """Traded, but the account did not reach the target (refusals, aborts, a stop mid-way)."""
+    """Traded, but the account did not reach the target or some intended trades did not happen
+    (refusals, aborts, a stop mid-way; see the run's errors)."""
     FAILED = "failed"
     """Stopped by an error; everything done before it is recorded."""
     INTERRUPTED = "interrupted"
