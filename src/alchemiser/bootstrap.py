@@ -13,6 +13,7 @@ from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.notifications import NotificationDispatcher
 from alchemiser.application.ports.broker import Broker
 from alchemiser.application.ports.calendar import TradingCalendar
+from alchemiser.application.ports.cycle_lock import CycleLock
 from alchemiser.application.ports.ledger import Ledger
 from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.application.ports.notifier import Notifier
@@ -112,7 +113,7 @@ def run_report_writer(settings: Settings) -> RunReportWriter | None:
 def sim_broker(settings: Settings, market_data: MarketDataSource | None = None) -> Broker:
     """The embedded simulated broker, its account kept in the ledger database
     (settings.ledger_url) and priced from `market_data` (default: the configured source)."""
-    from alchemiser.infrastructure.ledger.repository import create_ledger_engine
+    from alchemiser.infrastructure.ledger import create_ledger_engine
     from alchemiser.infrastructure.sim_broker import SimBroker, config_from_settings
 
     return SimBroker(
@@ -131,6 +132,14 @@ def alpaca_broker(settings: Settings, *, live: bool) -> Broker:
     from alchemiser.infrastructure.alpaca import build_alpaca_broker
 
     return build_alpaca_broker(settings, live=live)
+
+
+def cycle_lock(settings: Settings) -> CycleLock:
+    """The one-cycle-per-account lock on the ledger's database (SPEC §13)."""
+    from alchemiser.infrastructure.ledger import create_ledger_engine
+    from alchemiser.infrastructure.ledger.cycle_lock import DatabaseCycleLock
+
+    return DatabaseCycleLock(create_ledger_engine(settings.ledger_url))
 
 
 def ledger(settings: Settings) -> Ledger:
@@ -177,4 +186,5 @@ def trading_engine(
         strategy=settings.strategy,
         rebalance=settings.rebalance,
         errors=errors,
+        cycle_lock=cycle_lock(settings),
     )

@@ -153,9 +153,8 @@ class RebalancingOrchestrator:
         between submission and recording). Every attempt id is looked up: an attempt refused at
         submission leaves a gap (no order) before the market fallback's attempt."""
         found: list[OrderRecord] = []
-        planned = self._ledger.run_detail(stale_run).get("plan", [])
-        for row in planned:
-            phase, symbol = row["phase"], row["symbol"]
+        for row in self._ledger.planned_orders(stale_run):
+            phase, symbol = row.phase, row.symbol
             for attempt in range(self._execution.limit_steps + 2):
                 cid = client_order_id(stale_run, symbol, phase, attempt)
                 if cid in known:

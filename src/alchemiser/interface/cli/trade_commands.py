@@ -133,13 +133,14 @@ def history(
     """Past runs, or everything recorded for one run (signals, plan, orders, fills, errors)."""
     ledger = bootstrap.ledger(bootstrap.load_settings())
     if run is not None:
-        detail = ledger.run_detail(run)
-        if not detail:
+        found = ledger.run_detail(run)
+        if found is None:
             raise ConfigurationError(
                 f"no run {run!r} in the ledger",
                 context={"run_id": run},
                 suggested_action="List runs with `alchemiser history`.",
             )
+        detail = found.as_json()
         if json_output:
             print_json(detail)
         else:

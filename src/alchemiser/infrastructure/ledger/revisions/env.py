@@ -1,0 +1,7 @@
+"""Alembic's entry point for this script directory: migrate on the connection we were given."""
+
+from alembic import context
+
+from alchemiser.infrastructure.ledger.migrations import run_in_alembic_env
+
+run_in_alembic_env(context)
