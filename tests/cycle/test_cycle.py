@@ -24,6 +24,7 @@ def _detail(w: World, run_id: str) -> RunDetail:
     assert found is not None
     return found
 
+
 Factory = Callable[..., World]
 
 

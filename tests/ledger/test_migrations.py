@@ -152,7 +152,7 @@ def test_a_database_from_a_newer_alchemiser_is_refused(ledger_url: str) -> None:
     with ledger.engine.begin() as conn:
         conn.execute(sa.text("update alembic_version set version_num = 'ledger_9999'"))
     ledger.close()
-    with pytest.raises(CorruptStateError, match="ledger_9999.*does not know") as caught:
+    with pytest.raises(CorruptStateError, match=r"ledger_9999.*does not know") as caught:
         SqlLedger(ledger_url)
     assert caught.value.context["revision"] == ["ledger_9999"]
 
@@ -168,7 +168,7 @@ def test_a_pre_release_or_partial_ledger_is_refused_untouched(tmp_path: Path) ->
         assert "alembic_version" not in {
             r[0] for r in raw.execute("select name from sqlite_master where type = 'table'")
         }
-    with pytest.raises(CorruptStateError, match="ledger tables .* but no schema version"):
+    with pytest.raises(CorruptStateError, match=r"ledger tables .* but no schema version"):
         SqlLedger(f"sqlite:///{old}")
 
 
@@ -207,3 +207,9 @@ def test_two_processes_creating_a_fresh_database_at_once_both_succeed(ledger_url
     engine = create_ledger_engine(ledger_url)
     assert mig.current_revision(engine, mig.LEDGER) == mig.head_of(mig.LEDGER)
     assert mig.current_revision(engine, mig.SIM_STORE) == mig.head_of(mig.SIM_STORE)
+
+
+def test_the_declared_heads_are_the_script_directories_heads() -> None:
+    """The fast path on open compares with Schema.head: it must be the real head."""
+    assert mig.LEDGER.head == mig.head_of(mig.LEDGER)
+    assert mig.SIM_STORE.head == mig.head_of(mig.SIM_STORE)

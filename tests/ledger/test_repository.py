@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
 
 from alchemiser.application.ports.ledger import (
     PlannedOrderRecord,
@@ -147,10 +146,15 @@ def test_book_round_trip_and_attribution_only_once(ledger_url: str) -> None:
 def test_a_unit_of_work_commits_together_or_not_at_all(ledger_url: str) -> None:
     ledger = SqlLedger(ledger_url)
     _run(ledger)
-    with pytest.raises(RuntimeError, match="crash"), ledger.unit_of_work() as uow:
-        uow.record_event("r1", "sell", "first")
-        uow.record_order("r1", "buy", _order(OrderStatus.FILLED, "10", "100"))
-        raise RuntimeError("crash between two writes")
+
+    def crash_between_two_writes() -> None:
+        with ledger.unit_of_work() as uow:
+            uow.record_event("r1", "sell", "first")
+            uow.record_order("r1", "buy", _order(OrderStatus.FILLED, "10", "100"))
+            raise RuntimeError("crash between two writes")
+
+    with pytest.raises(RuntimeError, match="crash"):
+        crash_between_two_writes()
     detail = ledger.run_detail("r1")
     assert detail is not None and detail.events == () and detail.orders == ()
     assert ledger.fills_of("r1") == []

@@ -1,6 +1,7 @@
 """The daily trading cycle, top to bottom (SPEC §7).
 
-take the account's cycle lock → start the run → trading window → finish what a crashed run left → signals → failed-sleeve policy
+take the account's cycle lock → start the run → trading window → finish what a crashed run left
+→ signals → failed-sleeve policy
 → data-quality gate → rebalance (reconcile, sell, settle, buy, verify, attribute) → finish the run.
 
 Every failure goes through the ErrorHandler and into the ledger, and ends the run: a cycle is
@@ -181,9 +182,7 @@ class TradingEngine:
         self._ledger.finish_run(run_id, result.status, _summary(result))
         return result
 
-    def _refused(
-        self, run_id: str, request: CycleRequest, exc: CycleLockHeldError
-    ) -> CycleResult:
+    def _refused(self, run_id: str, request: CycleRequest, exc: CycleLockHeldError) -> CycleResult:
         """Another cycle holds the lock: record this one as refused (no broker call made)."""
         result = CycleResult(
             run_id=run_id,

@@ -85,7 +85,9 @@ def check_sqlite_file(path: Path) -> None:
             f"the ledger file {path} is not a SQLite database (it starts with {header[:16]!r}); "
             "it is left untouched",
             context={"file": str(path)},
-            suggested_action=f"Restore {path} from a backup, or point ALCHEMISER_DATA_DIR elsewhere.",
+            suggested_action=(
+                f"Restore {path} from a backup, or point ALCHEMISER_DATA_DIR elsewhere."
+            ),
         )
 
 
@@ -168,8 +170,8 @@ def _real_sqlite_transactions(engine: sa.Engine) -> None:
 def write_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
     """One write transaction (SQLite: `BEGIN IMMEDIATE`, so it holds the write lock from its
     first statement and a read-then-write never fails halfway)."""
-    with engine.connect() as conn:
-        conn = conn.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
+    with engine.connect() as plain:
+        conn = plain.execution_options(**{BEGIN_OPTION: "IMMEDIATE"})
         with conn.begin():
             yield conn
 

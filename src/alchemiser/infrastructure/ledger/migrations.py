@@ -24,10 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from alchemiser.domain.errors import AlchemiserError, CorruptStateError
 from alchemiser.infrastructure.ledger.engine import (
@@ -51,6 +47,9 @@ class Schema:
     """For messages: "ledger", "simulated broker account"."""
     script_dir: Path
     version_table: str
+    head: str
+    """The latest revision (a test checks it against the script directory): opening a database
+    already there costs one query and no Alembic import."""
     adopt: Adopt
     """For a database without our version table: the revision it already has (a pre-Alembic
     release), None when it is empty of our tables; raises when it cannot be told."""
@@ -107,16 +106,20 @@ def _adopt_sim(conn: sa.Connection, tables: set[str], where: str) -> str | None:
 
 
 _HERE = Path(__file__).resolve().parent
-LEDGER = Schema("ledger", _HERE / "revisions", "alembic_version", _adopt_ledger)
+LEDGER = Schema("ledger", _HERE / "revisions", "alembic_version", "ledger_0002", _adopt_ledger)
 SIM_STORE = Schema(
     "simulated broker account",
     _HERE.parent / "sim_broker" / "revisions",
     "sim_alembic_version",
+    "sim_0001",
     _adopt_sim,
 )
 
 
 def head_of(schema: Schema) -> str:
+    """The head according to the script directory itself."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory(str(schema.script_dir)).get_current_head()
     assert head is not None
     return head
@@ -124,23 +127,41 @@ def head_of(schema: Schema) -> str:
 
 def current_revision(engine: sa.Engine, schema: Schema) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(
-            conn, opts={"version_table": schema.version_table}
-        ).get_current_revision()
+        return _stamped(conn, schema)
+
+
+def _stamped(conn: sa.Connection, schema: Schema) -> str | None:
+    if not sa.inspect(conn).has_table(schema.version_table):
+        return None
+    return conn.execute(sa.text(f"SELECT version_num FROM {schema.version_table}")).scalar()
 
 
 def upgrade(engine: sa.Engine, schema: Schema, *, target: str = "head") -> bool:
     """Bring `schema` to `target` (head by default); True when something was applied."""
+    wanted = schema.head if target == "head" else target
+    try:
+        with engine.connect() as conn:  # fast path, one read: already at the wanted revision?
+            found = _stamped(conn, schema)
+            conn.rollback()
+    except sa.exc.SQLAlchemyError as exc:
+        raise translate_database_error(engine, exc, f"opening the {schema.name}") from exc
+    if found == wanted:
+        return False
+    return _upgrade(engine, schema, target, wanted, found)
+
+
+def _upgrade(engine: sa.Engine, schema: Schema, target: str, wanted: str, seen: str | None) -> bool:
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
     where = _where(engine)
     script = ScriptDirectory(str(schema.script_dir))
     known = {rev.revision for rev in script.walk_revisions()}
-    wanted = script.get_current_head() if target == "head" else target
+    if seen is not None and seen not in known:
+        raise _unknown(schema, where, [seen])
     try:
-        with engine.connect() as conn:  # fast path, a read: already at the wanted revision?
-            found = _current(conn, schema, known, where)
-            conn.rollback()
-        if found == wanted:
-            return False
         with write_transaction(engine) as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_KEY})
@@ -169,17 +190,23 @@ def upgrade(engine: sa.Engine, schema: Schema, *, target: str = "head") -> bool:
 
 
 def _current(conn: sa.Connection, schema: Schema, known: set[str], where: str) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     context = MigrationContext.configure(conn, opts={"version_table": schema.version_table})
     heads = context.get_current_heads()
     unknown = [h for h in heads if h not in known]
     if unknown or len(heads) > 1:
-        raise CorruptStateError(
-            f"the {schema.name} in {where} has schema revision {', '.join(heads)}, which this "
-            "Alchemiser does not know (written by a newer version?); it is left untouched",
-            context={"database": where, "revision": list(heads)},
-            suggested_action="Upgrade Alchemiser, or point the ledger elsewhere.",
-        )
+        raise _unknown(schema, where, list(heads))
     return heads[0] if heads else None
+
+
+def _unknown(schema: Schema, where: str, heads: list[str]) -> CorruptStateError:
+    return CorruptStateError(
+        f"the {schema.name} in {where} has schema revision {', '.join(heads)}, which this "
+        "Alchemiser does not know (written by a newer version?); it is left untouched",
+        context={"database": where, "revision": heads},
+        suggested_action="Upgrade Alchemiser, or point the ledger elsewhere.",
+    )
 
 
 def _where(engine: sa.Engine) -> str:
