@@ -114,12 +114,14 @@ def prepare_sqlite_file(path: Path) -> None:
         finally:
             for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
                 leftover.unlink(missing_ok=True)
-    except PermissionError as exc:
-        raise read_only_error(path, exc) from exc
-    except OSError as exc:
-        if exc.errno == 30:  # EROFS
+    except (OSError, sqlite3.Error) as exc:
+        if isinstance(exc, PermissionError) or not os.access(path.parent, os.W_OK):
             raise read_only_error(path, exc) from exc
-        raise
+        raise ConfigurationError(
+            f"cannot create the ledger file {path}: {type(exc).__name__}: {exc}",
+            context={"file": str(path)},
+            suggested_action=f"Check that {path.parent} exists and has free space.",
+        ) from exc
     check_sqlite_file(path)
 
 
