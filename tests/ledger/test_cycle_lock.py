@@ -83,7 +83,7 @@ TRADE_AT_THE_BARRIER = """
 import sys
 from alchemiser.interface.cli.main import main
 sys.stdin.readline()  # the barrier: both processes are imported and waiting
-sys.exit(main(["trade", "--yes", "--force", "--json"]))
+sys.exit(main(["trade", "--yes", "--force", "--json", "--portfolio", sys.argv[1]]))
 """
 
 
@@ -95,12 +95,14 @@ def test_two_trades_released_at_once_one_trades_the_other_refuses(
     """On a fresh data directory (and a fresh database): no 'table already exists', no two
     cycles; the refused one names the holder and is recorded as refused."""
     data = tmp_path / "fresh-data-dir"
+    portfolio = tmp_path / "one-sleeve.toml"  # one built-in sleeve: the lock is the subject
+    portfolio.write_text("[sleeves]\ntecl = 1.0\n")
     env = dict(os.environ, ALCHEMISER_DATA_DIR=str(data))
     if not ledger_url.startswith("sqlite"):
         env["ALCHEMISER_DATABASE_URL"] = ledger_url
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", TRADE_AT_THE_BARRIER],
+            [sys.executable, "-c", TRADE_AT_THE_BARRIER, str(portfolio)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
