@@ -173,13 +173,14 @@ def test_a_pre_release_or_partial_ledger_is_refused_untouched(tmp_path: Path) ->
 
 
 OPEN_AT_THE_BARRIER = """
-import sys
+import datetime as dt, os, sys
+from decimal import Decimal
 from alchemiser.infrastructure.ledger import SqlLedger
 from alchemiser.infrastructure.sim_broker.store import SimStore
 sys.stdin.readline()  # the barrier: both processes are imported and waiting
 ledger = SqlLedger(sys.argv[1])
-SimStore(ledger.engine, "sim")
-print("opened", flush=True)
+state = SimStore(ledger.engine, "sim").load_or_create(Decimal(os.getpid()), dt.datetime.now(dt.UTC))
+print("opened", state.cash, flush=True)
 """
 
 
@@ -202,8 +203,11 @@ def test_two_processes_creating_a_fresh_database_at_once_both_succeed(ledger_url
     outputs = [proc.communicate(timeout=100) for proc in procs]
     for proc, (out, err) in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, err
-        assert out.strip() == "opened"
+        assert out.startswith("opened")
         assert "already exists" not in err
+    # One simulated account, created by one of them (its pid as cash) and loaded by the other.
+    cash = {out.split()[1] for out, _ in outputs}
+    assert len(cash) == 1 and cash <= {str(proc.pid) for proc in procs}
     engine = create_ledger_engine(ledger_url)
     assert mig.current_revision(engine, mig.LEDGER) == mig.head_of(mig.LEDGER)
     assert mig.current_revision(engine, mig.SIM_STORE) == mig.head_of(mig.SIM_STORE)

@@ -22,10 +22,12 @@ import os
 import re
 import socket
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -39,8 +41,22 @@ from alchemiser.infrastructure.ledger.engine import (
     write_transaction,
 )
 
+HOLDER_WAIT_SECONDS = 5.0
 _IN_MEMORY: dict[str, threading.Lock] = {}
 _IN_MEMORY_GUARD = threading.Lock()
+
+
+def _dead_here(host: str, pid: int) -> bool:
+    """True when `pid` on this very host no longer exists."""
+    if host != socket.gethostname()[:255]:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def advisory_key(account: str) -> int:
@@ -161,14 +177,27 @@ class DatabaseCycleLock:
                 )
             )
 
+    def _holder(self, account: str) -> sa.Row[Any] | None:
+        """The holder's description. It is written just after the lock is taken, so a cycle
+        refused in that instant waits a moment for it; a row left by a holder that died on this
+        host (its pid is gone) is not the current holder and is not shown."""
+        deadline = time.monotonic() + HOLDER_WAIT_SECONDS
+        while True:
+            row = None
+            with suppress(sa.exc.SQLAlchemyError), self._engine.connect() as conn:
+                row = conn.execute(
+                    sa.select(t.cycle_locks).where(t.cycle_locks.c.account == account)
+                ).first()
+            if row is not None and not _dead_here(row.host, row.pid):
+                return row
+            if time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)
+
     def _held(self, account: str, owner: str, lock_file: Path | None = None) -> CycleLockHeldError:
-        row = None
-        with suppress(sa.exc.SQLAlchemyError), self._engine.connect() as conn:
-            row = conn.execute(
-                sa.select(t.cycle_locks).where(t.cycle_locks.c.account == account)
-            ).first()
+        row = self._holder(account)
         if row is None:
-            holder = "another process that is just starting (its details are not written yet)"
+            holder = "another process (it has not described itself yet)"
             context: dict[str, object] = {"account": account}
         else:
             since = row.since if row.since.tzinfo else row.since.replace(tzinfo=dt.UTC)

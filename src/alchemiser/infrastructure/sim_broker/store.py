@@ -132,6 +132,15 @@ class SimStore:
             raise translate_database_error(engine, exc, "opening the simulated account") from exc
 
     def load_or_create(self, initial_cash: Decimal, start: dt.datetime) -> SimState:
+        """The stored account, or a new one. Two processes creating it at once: SQLite's
+        `BEGIN IMMEDIATE` serialises them; on PostgreSQL (READ COMMITTED) both may see no row,
+        and the one whose insert collides loads the account the other made."""
+        try:
+            return self._load_or_create(initial_cash, start)
+        except sa.exc.IntegrityError:
+            return self._load_or_create(initial_cash, start)
+
+    def _load_or_create(self, initial_cash: Decimal, start: dt.datetime) -> SimState:
         with write_transaction(self._engine) as conn:
             row = conn.execute(
                 sa.select(sim_accounts).where(sim_accounts.c.account_id == self._account)
