@@ -4,4 +4,5 @@ from alembic import context
 
 from alchemiser.infrastructure.ledger.migrations import run_in_alembic_env
 
-run_in_alembic_env(context)
+if hasattr(context, "config"):  # run by Alembic, not merely imported (e.g. by a module walk)
+    run_in_alembic_env(context)
