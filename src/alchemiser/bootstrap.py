@@ -138,7 +138,7 @@ def sim_broker(
     (settings.ledger_url) and priced from `market_data` (default: the configured source).
     `start_at` moves simulated time to that moment (the autopilot's clock); by default it
     starts at the trading window of the latest session as of `now`."""
-    from alchemiser.infrastructure.ledger.repository import create_ledger_engine
+    from alchemiser.infrastructure.ledger import create_ledger_engine
     from alchemiser.infrastructure.sim_broker import SimBroker, config_from_settings
 
     return SimBroker(
@@ -159,6 +159,14 @@ def alpaca_broker(settings: Settings, *, live: bool) -> Broker:
     from alchemiser.infrastructure.alpaca import build_alpaca_broker
 
     return build_alpaca_broker(settings, live=live)
+
+
+def cycle_lock(settings: Settings) -> CycleLock:
+    """The one-cycle-per-account lock on the ledger's database (SPEC §13)."""
+    from alchemiser.infrastructure.ledger import create_ledger_engine
+    from alchemiser.infrastructure.ledger.cycle_lock import DatabaseCycleLock
+
+    return DatabaseCycleLock(create_ledger_engine(settings.ledger_url))
 
 
 def check_broker_settings(settings: Settings) -> None:
@@ -213,6 +221,7 @@ def trading_engine(
         rebalance=settings.rebalance,
         errors=errors,
         halt=halt_switch(settings),
+        cycle_lock=cycle_lock(settings),
     )
 
 
@@ -231,14 +240,6 @@ def halt_switch(settings: Settings, now: Callable[[], dt.datetime] | None = None
 
     engine = SqlLedger(settings.ledger_url).engine  # migrated to latest first
     return SqlHaltSwitch(engine, now=now or _utc_now)
-
-
-def cycle_lock(settings: Settings) -> CycleLock:
-    """One cycle per account at a time. A file lock in data_dir until the ledger's database
-    lock lands (then two machines on one PostgreSQL ledger respect it too)."""
-    from alchemiser.infrastructure.file_cycle_lock import FileCycleLock
-
-    return FileCycleLock(settings.data_dir)
 
 
 def autopilot_store(settings: Settings) -> AutopilotStore:

@@ -1,8 +1,9 @@
 """The daily trading cycle, top to bottom (SPEC §7).
 
-start the run → trading window → reconcile every order of ours with the broker → signals →
-failed-sleeve policy → data-quality gate → rebalance (reconcile, sell, settle, buy, sweep,
-verify, attribute) → finish the run with a status that says whether the target was reached.
+take the account's cycle lock → start the run → trading window → reconcile every order of ours
+with the broker → halt check → signals → failed-sleeve policy → data-quality gate → rebalance
+(sell, settle, buy, sweep, verify, attribute) → finish the run with a status that says whether
+the target was reached.
 
 Every failure goes through the ErrorHandler and into the ledger, and ends the run: a cycle is
 never re-run automatically (only single idempotent broker calls are retried, inside execution).
@@ -24,6 +25,7 @@ from alchemiser.application.error_handler import ErrorHandler, ErrorRecord
 from alchemiser.application.execution import ExecutionStatus
 from alchemiser.application.ports.broker import Broker
 from alchemiser.application.ports.calendar import TradingCalendar
+from alchemiser.application.ports.cycle_lock import CycleLock, CycleLockHeldError
 from alchemiser.application.ports.halt import HaltSwitch
 from alchemiser.application.ports.ledger import (
     Ledger,
@@ -110,9 +112,11 @@ class TradingEngine:
         strategy: StrategySettings,
         rebalance: RebalanceSettings,
         errors: ErrorHandler,
+        cycle_lock: CycleLock,
         halt: HaltSwitch | None = None,
     ) -> None:
         self._broker = broker
+        self._cycle_lock = cycle_lock
         self._ledger = ledger
         self._strategies = strategies
         self._market_data = market_data
@@ -127,8 +131,19 @@ class TradingEngine:
         self._halt = halt
 
     def run(self, request: CycleRequest) -> CycleResult:
+        """One cycle under the account's lock (SPEC §13): a second cycle started while this one
+        runs is refused before it touches the broker, and recorded as refused."""
         run_id = new_run_id()
         token = current_run_id.set(run_id)
+        try:
+            with self._cycle_lock.hold(self._broker.name, f"run {run_id}"):
+                return self._cycle(run_id, request)
+        except CycleLockHeldError as exc:
+            return self._refused(run_id, request, exc)
+        finally:
+            current_run_id.reset(token)
+
+    def _cycle(self, run_id: str, request: CycleRequest) -> CycleResult:
         clock = self._broker.clock()
         result = CycleResult(
             run_id=run_id,
@@ -138,7 +153,7 @@ class TradingEngine:
             synthetic=self._market_data.synthetic,
             trading_day=clock.now.astimezone(NEW_YORK).date(),
         )
-        stale, busy = self._stale_runs()
+        stale = self._stale_runs()
         self._ledger.start_run(
             RunInfo(
                 run_id=run_id,
@@ -153,8 +168,6 @@ class TradingEngine:
         )
         started = time.perf_counter()
         try:
-            if busy is not None:
-                raise busy
             self._check_trading_window(run_id, clock, request, result)
             if not request.dry_run:  # SPEC §13: every order of ours final and booked first
                 result.notes += self._orchestrator.reconcile_orders(run_id, stale)
@@ -184,7 +197,32 @@ class TradingEngine:
             self._record_failure(run_id, exc, result)
         result.timings["total"] = time.perf_counter() - started
         self._ledger.finish_run(run_id, result.status, _summary(result))
-        current_run_id.reset(token)
+        return result
+
+    def _refused(self, run_id: str, request: CycleRequest, exc: CycleLockHeldError) -> CycleResult:
+        """Another cycle holds the lock: record this one as refused (no broker call made)."""
+        result = CycleResult(
+            run_id=run_id,
+            mode=request.mode,
+            broker=self._broker.name,
+            data_source=self._market_data.name,
+            synthetic=self._market_data.synthetic,
+            trading_day=dt.datetime.now(NEW_YORK).date(),
+            status=RunStatus.REFUSED,
+        )
+        self._ledger.start_run(
+            RunInfo(
+                run_id=run_id,
+                trading_day=result.trading_day,
+                mode=request.mode,
+                broker=self._broker.name,
+                data_source=self._market_data.name,
+                started_at=result.started_at,
+                config=dict(request.config) | {"process": _process()},
+            )
+        )
+        self._record_failure(run_id, exc, result)
+        self._ledger.finish_run(run_id, result.status, _summary(result))
         return result
 
     # -- steps ----------------------------------------------------------------------------------
@@ -243,23 +281,10 @@ class TradingEngine:
             suggested_action="`alchemiser resume` lifts the halt once the cause is dealt with.",
         )
 
-    def _stale_runs(self) -> tuple[list[RunSummary], TradingError | None]:
-        """Runs of this broker still marked running whose process is gone (crashed or killed),
-        or the error to stop with when one of them is alive in another process."""
-        stale = []
-        for run in self._ledger.unfinished_runs():
-            if run.broker != self._broker.name:
-                continue
-            config = (self._ledger.run_detail(run.run_id).get("run") or {}).get("config") or {}
-            owner = config.get("process", {}) if isinstance(config, dict) else {}
-            if _alive_elsewhere(owner):
-                return [], TradingError(
-                    f"run {run.run_id} is still in progress (pid {owner.get('pid')})",
-                    context={"run_id": run.run_id},
-                    suggested_action="Wait for it to finish; two cycles must not trade at once.",
-                )
-            stale.append(run)
-        return stale, None
+    def _stale_runs(self) -> list[RunSummary]:
+        """Runs of this broker still marked running: their process died (crashed or killed).
+        Certain, not guessed: a live cycle would hold the lock this one holds now."""
+        return [r for r in self._ledger.unfinished_runs() if r.broker == self._broker.name]
 
     def _signals(
         self, run_id: str, portfolio: PortfolioSpec, result: CycleResult
@@ -443,22 +468,6 @@ def _summary(result: CycleResult) -> dict[str, Any]:
 
 def _process() -> dict[str, Any]:
     return {"pid": os.getpid(), "host": socket.gethostname()}
-
-
-def _alive_elsewhere(owner: Mapping[str, Any]) -> bool:
-    """True when the run's process is another process on this host that still exists."""
-    pid = owner.get("pid")
-    if not isinstance(pid, int) or owner.get("host") != socket.gethostname():
-        return False
-    if pid == os.getpid():
-        return False  # an earlier cycle of this very process that died mid-way
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _et(moment: dt.datetime | None) -> str:
