@@ -17,6 +17,7 @@ from alchemiser.application.settings import (
     MarketDataSettings,
     NotificationSettings,
     RebalanceSettings,
+    RiskSettings,
     SimBrokerSettings,
     StrategySettings,
 )
@@ -65,6 +66,7 @@ class Settings(BaseSettings):
     notifications: NotificationSettings = NotificationSettings()
     sim_broker: SimBrokerSettings = SimBrokerSettings()
     alpaca: AlpacaSettings = AlpacaSettings()
+    risk: RiskSettings = RiskSettings()
 
     # Conventional Alpaca variables, read without the ALCHEMISER_ prefix.
     alpaca_api_key: SecretStr | None = Field(

@@ -61,7 +61,12 @@ def trade(
     with _broker(settings, name, live=live, market=market) as chosen:
         ledger = bootstrap.ledger(settings)
         engine = bootstrap.trading_engine(
-            settings, broker=chosen, ledger=ledger, market_data=market, errors=errors
+            settings,
+            broker=chosen,
+            ledger=ledger,
+            market_data=market,
+            errors=errors,
+            portfolio=spec,
         )
         if live and not dry_run and not yes:
             preview = engine.run(CycleRequest(spec, mode, config, dry_run=True, force=force))
@@ -333,6 +338,7 @@ def _trade_json(result: CycleResult, sleeves: Mapping[str, Any]) -> dict[str, An
         if outcome and outcome.account_after
         else None,
         "sleeves": _numbers(sleeves),
+        "interventions": [i.as_dict() for i in result.interventions],
         "notes": result.notes,
         "errors": [
             {"category": e.category.value, "message": e.message, "component": e.component}
