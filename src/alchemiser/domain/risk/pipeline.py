@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+import numpy.typing as npt
 
 from alchemiser.domain.risk.funds import FundInfo, fund_table
 from alchemiser.domain.risk.limits import RiskLimits
@@ -46,6 +47,8 @@ from alchemiser.domain.risk.rules.base import (
     TargetRule,
     TargetRuleFactory,
 )
+
+BoolArray = npt.NDArray[np.bool_]
 
 TARGET_RULES: tuple[TargetRuleFactory, ...] = (
     drawdown.build,  # account-wide stops first: when they trip nothing else matters
@@ -131,18 +134,23 @@ class RiskPipeline:
         """The stateless target rules, which have an exact matrix form."""
         return tuple(r for r in self.target_rules if isinstance(r, MatrixRule))
 
-    def factors_matrix(self, weights: FloatArray, tickers: Sequence[str]) -> FloatArray:
-        """The product of the stateless rules' factors over (sessions × tickers) weights, each
-        rule seeing the weights the previous ones left: row t equals `apply` on session t."""
+    def factors_matrix(
+        self, weights: FloatArray, tickers: Sequence[str]
+    ) -> tuple[FloatArray, BoolArray]:
+        """(factors, blocked) over (sessions × tickers) weights: the product of the stateless
+        scaling rules' factors, each rule seeing the weights the previous ones left (row t
+        equals `apply` on session t), and the sessions a blocking rule would stop."""
         total: FloatArray = np.ones_like(weights, dtype=np.float64)
+        blocked: BoolArray = np.zeros(len(weights), dtype=bool)
         current = np.nan_to_num(weights.astype(np.float64), nan=0.0)
         for rule in self.matrix_rules:
-            if rule.action is RiskAction.BLOCK:
-                continue  # a block stops that session's trading; the backtest handles it
             factors = rule.factors_matrix(current, tickers)
+            if rule.action is RiskAction.BLOCK:
+                blocked |= (factors < 1.0).any(axis=1)
+                continue
             total = total * factors
             current = current * factors
-        return total
+        return total, blocked
 
 
 def _blocks(action: RiskAction, proposal: Proposal) -> bool:
