@@ -34,6 +34,7 @@ from alchemiser.domain.risk import (
     Intervention,
     OrderIntent,
     RiskBlockedError,
+    RiskOutcome,
     RiskPipeline,
     RiskTarget,
 )
@@ -256,3 +257,12 @@ def effective_risk(base: RiskSettings, portfolio: PortfolioSpec) -> RiskSettings
             f"{portfolio.source}: invalid risk setting risk.{first}: {exc.errors()[0]['msg']}",
             context={"file": portfolio.source, "key": f"risk.{first}"},
         ) from None
+
+
+def preview_risk(
+    attribution: Mapping[str, Mapping[str, float]], settings: RiskSettings
+) -> RiskOutcome:
+    """What the target rules would change in a blended target, without an account (`signal`):
+    the rules that need the account (drawdown, daily loss, turnover) and the order rules are
+    left to `trade`, which applies the same pipeline with them."""
+    return RiskPipeline(settings.limits()).apply(RiskTarget.of(attribution))

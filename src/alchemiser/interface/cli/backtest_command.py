@@ -109,6 +109,7 @@ def backtest(
         rebalance=parse_policy(rebalance) if rebalance else None,
         benchmark=None if benchmark.strip().lower() == "none" else benchmark.strip().upper(),
         sleeve_rebalance=_sleeve_rebalance(sleeve_rebalance),
+        risk=bootstrap.risk_settings(settings, spec).limits(),
     )
     steps = len(spec.sleeves) + 3 + (report is not None)  # symphonies, data, sleeves, simulation
     with _progress(enabled=not json_output, steps=steps) as step:
@@ -253,6 +254,15 @@ def _render(result: BacktestResult, report: Path | None) -> None:
         f"costs ${result.costs:,.2f} · turnover {result.turnover:.0%} a year",
         highlight=False,
     )
+    if result.unconstrained is not None:
+        counts = ", ".join(f"{r} {n}" for r, n in result.intervention_counts.items()) or "none"
+        console.print(
+            f"Risk rules intervened on {len({i.day for i in result.interventions})} of "
+            f"{len(result.dates)} sessions ({counts}); without them: final equity "
+            f"${result.unconstrained.final_equity:,.2f}, max drawdown "
+            f"{result.unconstrained.metrics.max_drawdown:.2%}",
+            highlight=False,
+        )
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
     if report is not None:

@@ -12,8 +12,10 @@ from rich.table import Table
 from alchemiser import bootstrap
 from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.notifications import signal_digest
+from alchemiser.application.risk_gate import preview_risk
 from alchemiser.application.strategy_manager import PortfolioSignal, StrategyManager
 from alchemiser.domain.errors import NotificationError
+from alchemiser.domain.risk import RiskOutcome
 from alchemiser.interface.cli.options import (
     JsonFlag,
     PortfolioOption,
@@ -69,10 +71,15 @@ def signal(
         if bootstrap.trading_calendar().is_session(today):
             live_date = today
     result = manager.signal(spec, as_of=decision, live_date=live_date)
+    risk = preview_risk(result.target.attribution, bootstrap.risk_settings(settings, spec))
     if json_output:
-        print_json(result.as_dict())
+        payload = result.as_dict()
+        payload["interventions"] = [i.as_dict() for i in risk.interventions]
+        payload["risk_target"] = risk.target.weights
+        print_json(payload)
     else:
         _render(result, explain=explain)
+        _render_risk(risk)
     if email:
         _send_digest(settings, result)
     result.raise_on_failure()
@@ -145,3 +152,20 @@ def _render_target(result: PortfolioSignal) -> None:
         label = f"(failed: {', '.join(result.errors)})" if result.errors else "(unallocated)"
         table.add_row(label, f"{target.cash:.2%}", "")
     console.print(table)
+
+
+def _render_risk(risk: RiskOutcome) -> None:
+    """What the risk rules would change before trading (the same pipeline `trade` applies)."""
+    if not risk.interventions:
+        return
+    console.print("\n[bold]Risk rules would change the target[/]", highlight=False)
+    table = Table()
+    for column in ("rule", "ticker", "before", "after", "action", "reason"):
+        table.add_column(column)
+    for i in risk.interventions:
+        table.add_row(
+            i.rule, i.ticker or "-", f"{i.before:.4g}", f"{i.after:.4g}", i.action.value, i.reason
+        )
+    console.print(table)
+    adjusted = ", ".join(f"{t} {w:.2%}" for t, w in sorted(risk.target.weights.items()))
+    console.print(f"Target after the rules: {adjusted or 'all cash'}", highlight=False)
