@@ -135,7 +135,7 @@ def first_trip(
         f"equity {pre_trade[k]:,.2f} is {measure:.2%} below its {what} {reference:,.2f} "
         f"(limit {limit:.2%}): {verb}; halted for the rest of the backtest"
     )
-    day = to_date(dates[begin + k])
+    day = to_date(dates[k])
     return Trip(
         index=begin + k,
         rule=rule,

@@ -60,7 +60,7 @@ def pct(x: float) -> str:
 
 def uniform_factor(weights: FloatArray, measure: FloatArray, cap: float) -> FloatArray:
     """Per row: cap / measure where measure breaches cap, else 1, broadcast over the columns."""
-    safe = np.where(measure > 0, measure, 1.0)
-    row = np.where(measure > cap + BREACH_TOLERANCE, cap / safe, 1.0)
+    row = np.ones_like(measure, dtype=np.float64)
+    np.divide(cap, measure, out=row, where=measure > cap + BREACH_TOLERANCE)
     factors: FloatArray = np.broadcast_to(row[:, None], weights.shape).astype(np.float64)
     return factors

@@ -56,8 +56,8 @@ class MaxInverseVolatilityWeight:
     def factors_matrix(self, weights: FloatArray, tickers: Sequence[str]) -> FloatArray:
         member = np.array([is_inverse_or_volatility(t, self.funds) for t in tickers], dtype=bool)
         total = weights[:, member].sum(axis=1) if member.any() else np.zeros(len(weights))
-        safe = np.where(total > 0, total, 1.0)
-        row = np.where(total > self.cap + BREACH_TOLERANCE, self.cap / safe, 1.0)
+        row = np.ones_like(total, dtype=np.float64)
+        np.divide(self.cap, total, out=row, where=total > self.cap + BREACH_TOLERANCE)
         factors: FloatArray = np.where(member[None, :], row[:, None], 1.0)
         return factors
 
