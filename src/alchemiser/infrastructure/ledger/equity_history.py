@@ -1,7 +1,8 @@
 """The account's end-of-run equity read from the ledger (implements ports.EquityHistory).
 
 A run's end-of-run equity is its `after` account snapshot; a run whose summary says the risk
-rules halted the account marks where the drawdown breaker's high-water mark starts again. Reads
+rules halted the account marks where the drawdown breaker's high-water mark starts again (a run
+that halted and blocked has no `after`: its `before` is where it stood). Reads
 existing tables only: nothing new is stored for it.
 """
 
@@ -26,22 +27,29 @@ class SqlEquityHistory:
                 t.runs.c.trading_day,
                 t.runs.c.summary,
                 t.account_snapshots.c.equity,
+                t.account_snapshots.c.stage,
             )
             .join(t.account_snapshots, t.account_snapshots.c.run_id == t.runs.c.run_id)
-            .where(t.runs.c.broker == broker, t.account_snapshots.c.stage == "after")
+            .where(
+                t.runs.c.broker == broker,
+                t.account_snapshots.c.stage.in_(("before", "after")),
+            )
             .order_by(t.runs.c.started_at, t.account_snapshots.c.id)
         )
         with self._engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [
-            EquityRecord(
+        chosen: dict[str, EquityRecord] = {}
+        for row in rows:
+            halted = _halted(row.summary)
+            if row.stage == "before" and not halted:
+                continue  # only a run that halted before trading counts by its start
+            chosen[row.run_id] = EquityRecord(
                 run_id=row.run_id,
                 day=row.trading_day,
                 equity=Decimal(str(row.equity)),
-                breaker_tripped=_halted(row.summary),
+                breaker_tripped=halted,
             )
-            for row in rows
-        ]
+        return list(chosen.values())
 
 
 def _halted(summary: object) -> bool:
