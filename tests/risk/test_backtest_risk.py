@@ -8,7 +8,12 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from alchemiser.application.backtest import BacktestConfig, BacktestResult, SleeveInput, run_backtest
+from alchemiser.application.backtest import (
+    BacktestConfig,
+    BacktestResult,
+    SleeveInput,
+    run_backtest,
+)
 from alchemiser.domain.risk import RiskLimits, effective_exposure, fund_table
 from alchemiser.domain.symphony.builtins import builtin
 from alchemiser.infrastructure.marketdata.synthetic import SyntheticMarket
@@ -27,9 +32,7 @@ def market() -> SyntheticMarket:
 @pytest.fixture(scope="module")
 def capped(market: SyntheticMarket) -> BacktestResult:
     sleeves = [SleeveInput(name, builtin(name), alloc) for name, alloc in SLEEVES]
-    config = BacktestConfig(
-        start=dt.date(2021, 1, 1), risk=RiskLimits(max_effective_exposure=1.5)
-    )
+    config = BacktestConfig(start=dt.date(2021, 1, 1), risk=RiskLimits(max_effective_exposure=1.5))
     return run_backtest(sleeves, market, config)
 
 

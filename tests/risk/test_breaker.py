@@ -25,7 +25,7 @@ from alchemiser.application.settings import (
 from alchemiser.application.trading_engine import TradingEngine
 from alchemiser.domain.errors import ErrorCategory
 from alchemiser.infrastructure.ledger.equity_history import SqlEquityHistory
-from tests.cycle.conftest import World, world  # noqa: F401 - the fixture
+from tests.cycle.conftest import World
 
 pytestmark = pytest.mark.timeout(120)
 

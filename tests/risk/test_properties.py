@@ -61,6 +61,7 @@ caps = st.none() | st.floats(0.01, 1.0)
 )
 @settings(max_examples=150, deadline=None)
 def test_pipeline_respects_every_cap(
+    *,
     attribution: dict[str, dict[str, float]],
     held: dict[str, dict[str, float]],
     ticker_cap: float | None,
@@ -127,7 +128,9 @@ def test_order_rules_respect_their_caps(
 
 @given(rows=st.lists(attributions(), min_size=1, max_size=6))
 @settings(max_examples=40, deadline=None)
-def test_matrix_form_equals_the_pipeline_row_by_row(rows: list[dict[str, dict[str, float]]]) -> None:
+def test_matrix_form_equals_the_pipeline_row_by_row(
+    rows: list[dict[str, dict[str, float]]],
+) -> None:
     limits = RiskLimits(
         max_ticker_weight=0.3,
         max_effective_exposure=1.5,
