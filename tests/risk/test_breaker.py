@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 
@@ -136,3 +137,27 @@ def test_breaker_trips_halts_alerts_and_waits_for_resume(
 
 def test_halted_error_is_a_trading_error() -> None:
     assert TradingHaltedError("x").category is ErrorCategory.TRADING
+
+
+def test_order_rules_cut_buys_and_the_cut_carries_into_the_target(
+    world: Callable[..., World],
+) -> None:
+    """$100k into AAA and BBB 50/50 with at most $20k per order: each buy is cut to $20k and
+    the top-up round does not buy the rest (the target itself was lowered)."""
+    risk = RiskSettings(max_order_notional=Decimal("20000"), max_ticker_weight=0.6)
+    w = world()
+    arm(w, risk, MemoryHalt())
+    result = w.trade({"growth": ({"AAA": 0.5, "BBB": 0.5}, 1.0)})
+    assert result.status is RunStatus.COMPLETED, [e.message for e in result.errors]
+    assert [i.rule for i in result.interventions] == ["max_order_notional"] * 2
+    values = {s: float(q) * w.prices[s] for s, q in w.positions().items()}
+    # bought at the ask (10 bps spread): a little under $20k of shares each
+    assert values == {
+        "AAA": pytest.approx(20_000, rel=2e-3),
+        "BBB": pytest.approx(20_000, rel=2e-3),
+    }
+    assert result.outcome is not None
+    assert {str(s): float(v) for s, v in result.outcome.plan.target_weights.items()} == {
+        "AAA": pytest.approx(0.2),
+        "BBB": pytest.approx(0.2),
+    }

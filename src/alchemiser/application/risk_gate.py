@@ -126,7 +126,8 @@ class RiskGate:
         RiskBlockedError (its `decision` attached) when a blocking rule is breached."""
         from alchemiser.application.rebalancing_orchestrator import Target
 
-        self._refuse_when_halted()
+        if not dry_run:  # a dry run places nothing: it may show what a resume would do
+            self._refuse_when_halted()
         if not self._pipeline.active:
             return target, RiskDecision()
         state = self._account_state(account, prices)

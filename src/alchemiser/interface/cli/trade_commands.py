@@ -339,6 +339,9 @@ def _trade_json(result: CycleResult, sleeves: Mapping[str, Any]) -> dict[str, An
         else None,
         "sleeves": _numbers(sleeves),
         "interventions": [i.as_dict() for i in result.interventions],
+        "risk_target": {str(s): float(w) for s, w in outcome.plan.target_weights.items()}
+        if outcome
+        else None,
         "notes": result.notes,
         "errors": [
             {"category": e.category.value, "message": e.message, "component": e.component}

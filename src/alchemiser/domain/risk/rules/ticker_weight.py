@@ -47,8 +47,8 @@ class MaxTickerWeight:
         return Proposal(factors=factors, interventions=tuple(found))
 
     def factors_matrix(self, weights: FloatArray, tickers: Sequence[str]) -> FloatArray:
-        safe = np.where(weights > 0, weights, 1.0)
-        factors: FloatArray = np.where(weights > self.cap + BREACH_TOLERANCE, self.cap / safe, 1.0)
+        factors: FloatArray = np.ones_like(weights, dtype=np.float64)
+        np.divide(self.cap, weights, out=factors, where=weights > self.cap + BREACH_TOLERANCE)
         return factors
 
 
