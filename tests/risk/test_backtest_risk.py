@@ -92,3 +92,24 @@ def test_drawdown_breaker_goes_to_cash_for_the_rest_of_the_backtest(
     np.testing.assert_allclose(result.equity[:row], result.unconstrained.equity[:row])
     peak = np.maximum.accumulate(result.equity[:row]).max()
     assert result.equity[row - 1] >= peak * (1 - 0.25) - 1e-6
+
+
+def test_a_blocking_rule_stops_trading_on_the_sessions_it_breaches(
+    market: SyntheticMarket,
+) -> None:
+    from alchemiser.domain.risk import RiskAction
+
+    sleeves = [SleeveInput(name, builtin(name), alloc) for name, alloc in SLEEVES]
+    limits = RiskLimits(
+        max_effective_exposure=1.5, actions={"max_effective_exposure": RiskAction.BLOCK}
+    )
+    result = run_backtest(sleeves, market, BacktestConfig(start=dt.date(2023, 1, 1), risk=limits))
+    blocked = {i.day for i in result.interventions}
+    assert blocked and all(i.intervention.action is RiskAction.BLOCK for i in result.interventions)
+    assert len(blocked) < len(result.dates)
+    for sleeve in result.sleeves:
+        rebalanced = sleeve.simulation.rebalanced
+        for row, day in enumerate(result.dates):
+            if row and np.datetime64(day, "D").astype(object) in blocked:
+                assert not rebalanced[row]  # no trade on a blocked session: holdings drift
+    assert any(s.simulation.rebalanced[1:].any() for s in result.sleeves)
