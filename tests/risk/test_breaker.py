@@ -26,6 +26,7 @@ from alchemiser.application.settings import (
 from alchemiser.application.trading_engine import TradingEngine
 from alchemiser.domain.errors import ErrorCategory
 from alchemiser.infrastructure.ledger.equity_history import SqlEquityHistory
+from alchemiser.infrastructure.notifications.rendering import MessageRenderer
 from tests.cycle.conftest import World
 
 pytestmark = pytest.mark.timeout(120)
@@ -161,3 +162,14 @@ def test_order_rules_cut_buys_and_the_cut_carries_into_the_target(
         "AAA": pytest.approx(0.2),
         "BBB": pytest.approx(0.2),
     }
+    # the run report shows the rules' work and compares the final weights with the traded target
+    report = build_run_report(result, {})
+    assert [i.rule for i in report.interventions] == ["max_order_notional"] * 2
+    assert report.target == {"AAA": pytest.approx(0.2), "BBB": pytest.approx(0.2)}
+    [message] = [
+        MessageRenderer().render(n)
+        for n in run_notifications(report)
+        if n.event is NotificationEvent.RUN_REPORT
+    ]
+    assert "RISK RULES" in message.text and 'id="risk"' in message.html
+    assert "max_order_notional" in message.text

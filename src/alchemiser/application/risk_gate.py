@@ -33,6 +33,7 @@ from alchemiser.domain.risk import (
     EquityPoint,
     Intervention,
     OrderIntent,
+    RiskAction,
     RiskBlockedError,
     RiskOutcome,
     RiskPipeline,
@@ -123,7 +124,7 @@ class RiskGate:
         dry_run: bool = False,
     ) -> tuple[Target, RiskDecision]:
         """The adjusted target and what was done; raises TradingHaltedError while halted and
-        RiskBlockedError (its `decision` attached) when a blocking rule is breached."""
+        RiskBlockedError (with the interventions and halts) when a blocking rule is breached."""
         from alchemiser.application.rebalancing_orchestrator import Target
 
         if not dry_run:  # a dry run places nothing: it may show what a resume would do
@@ -151,7 +152,7 @@ class RiskGate:
                 + (f"; halted by {outcome.halts[0][0]}" if halted else ""),
                 decision.as_dict(),
             )
-        blocking = tuple(i for i in found if i.action.value == "block")
+        blocking = tuple(i for i in found if i.action is RiskAction.BLOCK)
         if blocking:
             raise RiskBlockedError(blocking, tuple(found), outcome.halts, halted=halted)
         return (

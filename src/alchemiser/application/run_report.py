@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from alchemiser.application.error_handler import ErrorRecord
+from alchemiser.domain.risk import Intervention
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,8 @@ class RunReport:
     residual_drift: float | None = None
     errors: list[ErrorRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    interventions: list[Intervention] = field(default_factory=list)
+    """What the risk rules changed or refused before the plan (SPEC §14)."""
 
     @property
     def ok(self) -> bool:

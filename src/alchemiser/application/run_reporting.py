@@ -106,7 +106,14 @@ def build_run_report(result: CycleResult, sleeves: Mapping[str, Any]) -> RunRepo
         started_at=result.started_at,
         finished_at=dt.datetime.now(dt.UTC),
         sleeves=lines,
-        target=dict(result.target.weights) if result.target else {},
+        # the target traded: after the risk rules when they changed it (the plan's own target)
+        target=(
+            {str(k): float(v) for k, v in outcome.plan.target_weights.items()}
+            if outcome
+            else dict(result.target.weights)
+            if result.target
+            else {}
+        ),
         planned=[
             OrderLine(str(t.symbol), t.side.value, float(t.qty), "planned")
             for t in (outcome.plan.trades if outcome else ())
@@ -128,5 +135,6 @@ def build_run_report(result: CycleResult, sleeves: Mapping[str, Any]) -> RunRepo
         final_weights={s: float(w) for s, w in outcome.final_weights.items()} if outcome else {},
         residual_drift=float(outcome.residual_drift) if outcome and outcome.account_after else None,
         errors=list(result.errors),
+        interventions=list(result.interventions),
         notes=list(result.notes),
     )

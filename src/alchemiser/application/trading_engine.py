@@ -359,7 +359,6 @@ class TradingEngine:
         TRADING error record, so the error report alerts the operator (SPEC §9, §14)."""
         result.interventions = list(interventions)
         result.risk_halted = halted
-        result.notes += [f"risk {i.rule}: {i.reason}" for i in interventions]
         for rule, reason in halts:
             result.risk_halts.append((rule, reason))
             error = TradingError(

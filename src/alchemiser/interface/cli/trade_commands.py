@@ -368,6 +368,20 @@ def _render(result: CycleResult) -> None:
             alloc = result.signal.allocations[name]
             table.add_row(name, f"{alloc:.0%}", f"[red]FAILED: {error.message}[/]")
         console.print(table)
+    if result.interventions:
+        risk = Table(title="Risk rules")
+        for column in ("rule", "ticker", "before", "after", "action", "reason"):
+            risk.add_column(column)
+        for i in result.interventions:
+            risk.add_row(
+                i.rule,
+                i.ticker or "-",
+                f"{i.before:.4g}",
+                f"{i.after:.4g}",
+                i.action.value,
+                i.reason,
+            )
+        console.print(risk)
     outcome = result.outcome
     if outcome:
         plan = Table(title=f"Plan (portfolio value {outcome.plan.portfolio_value:,.2f})")
