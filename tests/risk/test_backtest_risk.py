@@ -14,6 +14,7 @@ from alchemiser.application.backtest import (
     SleeveInput,
     run_backtest,
 )
+from alchemiser.application.services.backtest import BacktestOptions, summary_of
 from alchemiser.domain.risk import RiskLimits, effective_exposure, fund_table
 from alchemiser.domain.symphony.builtins import builtin
 from alchemiser.infrastructure.marketdata.synthetic import SyntheticMarket
@@ -61,7 +62,7 @@ def test_tearsheet_shows_both_runs_and_the_rule_counts(capped: BacktestResult) -
     assert 'id="risk-table"' in html
     assert "max_effective_exposure" in html
     assert html.count("Without risk rules") >= 3  # metrics column, equity and drawdown traces
-    payload = capped.to_json()
+    payload = summary_of(capped, BacktestOptions()).model_dump(mode="json")
     assert payload["risk"]["intervention_counts"]["max_effective_exposure"] == len(
         {i.day for i in capped.interventions}
     )

@@ -16,7 +16,7 @@ from alchemiser.application.ports.halt import HaltState
 from alchemiser.application.ports.ledger import RunStatus
 from alchemiser.application.rebalancing_orchestrator import RebalancingOrchestrator
 from alchemiser.application.risk_gate import RiskGate, TradingHaltedError
-from alchemiser.application.run_reporting import build_run_report
+from alchemiser.application.services.run_result import run_result
 from alchemiser.application.settings import (
     MarketDataSettings,
     NotificationEvent,
@@ -117,7 +117,7 @@ def test_breaker_trips_halts_alerts_and_waits_for_resume(
         assert tripped.status is RunStatus.FAILED
         assert w.positions()["AAA"] == held  # refused: nothing traded
     assert any(e.category is ErrorCategory.TRADING for e in tripped.errors)
-    events = {n.event for n in run_notifications(build_run_report(tripped, {}))}
+    events = {n.event for n in run_notifications(run_result(tripped, []))}
     assert NotificationEvent.ERROR_REPORT in events  # the operator is alerted
 
     refused = w.trade(SLEEVES)  # still halted: no plan, no order
@@ -163,9 +163,12 @@ def test_order_rules_cut_buys_and_the_cut_carries_into_the_target(
         "BBB": pytest.approx(0.2),
     }
     # the run report shows the rules' work and compares the final weights with the traded target
-    report = build_run_report(result, {})
+    report = run_result(result, [])
     assert [i.rule for i in report.interventions] == ["max_order_notional"] * 2
-    assert report.target == {"AAA": pytest.approx(0.2), "BBB": pytest.approx(0.2)}
+    assert {w.symbol: w.target for w in report.weights} == {
+        "AAA": pytest.approx(0.2),
+        "BBB": pytest.approx(0.2),
+    }
     [message] = [
         MessageRenderer().render(n)
         for n in run_notifications(report)
