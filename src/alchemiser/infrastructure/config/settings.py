@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alchemiser.application.settings import (
     AlpacaSettings,
+    AutopilotSettings,
     ExecutionSettings,
     MarketDataSettings,
     NotificationSettings,
@@ -67,6 +68,7 @@ class Settings(BaseSettings):
     sim_broker: SimBrokerSettings = SimBrokerSettings()
     alpaca: AlpacaSettings = AlpacaSettings()
     risk: RiskSettings = RiskSettings()
+    autopilot: AutopilotSettings = AutopilotSettings()
 
     # Conventional Alpaca variables, read without the ALCHEMISER_ prefix.
     alpaca_api_key: SecretStr | None = Field(
