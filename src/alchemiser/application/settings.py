@@ -62,6 +62,15 @@ class ExecutionSettings(_Section):
     )
     market_fallback: bool = True
     settle_timeout_seconds: float = Field(60.0, gt=0, description="Wait for sells to settle.")
+    reconcile_wait_seconds: float = Field(
+        5.0, ge=0, description="Before a plan: wait this long for our open orders, then cancel."
+    )
+    completion_tolerance: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="A run is completed when every weight is within this of its target.",
+    )
     window_start: str = Field(
         "15:45", pattern=r"^\d{2}:\d{2}$", description="Trading window start (ET)."
     )
@@ -171,6 +180,15 @@ class SimBrokerSettings(_Section):
         Decimal("1"), gt=0, le=1, description="Share of the remainder filled per fill event."
     )
     fill_interval_seconds: float = Field(1.0, gt=0, description="Between partial fills.")
+    cancel_latency_seconds: float = Field(
+        1.0, ge=0, description="A cancel stays pending_cancel this long (fills possible)."
+    )
+    cancel_fill_ratio: Decimal = Field(
+        Decimal("0"), ge=0, le=1, description="Share of the rest filled while a cancel pends."
+    )
+    margin_multiplier: Decimal = Field(
+        Decimal("2"), ge=1, le=4, description="1 = cash account; 2 or 4 = margin, like Alpaca."
+    )
     passive_fill_probability: Decimal = Field(
         Decimal("1"), ge=0, le=1, description="Chance a limit inside the spread fills per event."
     )
