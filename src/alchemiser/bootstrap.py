@@ -23,6 +23,8 @@ from alchemiser.application.ports.halt import HaltSwitch
 from alchemiser.application.ports.ledger import Ledger
 from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.application.ports.notifier import Notifier
+from alchemiser.application.risk_gate import RiskGate, effective_risk
+from alchemiser.application.settings import RiskSettings
 from alchemiser.application.trading_engine import TradingEngine
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
 from alchemiser.domain.redaction import Redactor
@@ -83,6 +85,12 @@ def portfolio_of(settings: Settings, **overrides: Any) -> PortfolioSpec:
     """The configured sleeves (the portfolio file, or the default 0.3 / 0.5 / 0.2)."""
     path = overrides.get("portfolio_file") or settings.portfolio_file  # None = not given
     return load_portfolio(path, BUILTIN_NAMES)
+
+
+def risk_settings(settings: Settings, portfolio: PortfolioSpec) -> RiskSettings:
+    """The effective risk limits: the settings' `risk`, overridden key by key by the portfolio
+    file's `[risk]` table (per rule for `actions`)."""
+    return effective_risk(settings.risk, portfolio)
 
 
 def load_symphony(ref: str) -> Symphony:
@@ -183,6 +191,35 @@ def ledger(settings: Settings) -> Ledger:
     return SqlLedger(settings.ledger_url)
 
 
+def risk_gate(
+    settings: Settings,
+    portfolio: PortfolioSpec | None,
+    *,
+    broker: Broker,
+    ledger: Ledger,
+    market_data: MarketDataSource,
+    halt: HaltSwitch | None = None,
+) -> RiskGate:
+    """The risk rules of the live cycle, reading equity history from the ledger's database and
+    last closes from the market data source."""
+    from alchemiser.application.risk_gate import RiskGate, last_closes_from
+    from alchemiser.domain.rebalance import PlanParameters
+    from alchemiser.infrastructure.ledger import SqlLedger
+    from alchemiser.infrastructure.ledger.equity_history import SqlEquityHistory
+
+    risk = settings.risk if portfolio is None else risk_settings(settings, portfolio)
+    history = SqlEquityHistory(ledger.engine) if isinstance(ledger, SqlLedger) else None
+    return RiskGate(
+        risk,
+        ledger=ledger,
+        broker_name=broker.name,
+        plan_parameters=PlanParameters.from_settings(settings.rebalance),
+        halt=halt,
+        history=history,
+        last_closes=last_closes_from(market_data, trading_calendar()),
+    )
+
+
 def trading_engine(
     settings: Settings,
     *,
@@ -190,19 +227,28 @@ def trading_engine(
     ledger: Ledger,
     market_data: MarketDataSource,
     errors: ErrorHandler,
+    portfolio: PortfolioSpec | None = None,
+    halt: HaltSwitch | None = None,
 ) -> TradingEngine:
-    """The daily cycle wired from settings: strategies, orchestrator, calendar, quality gate."""
+    """The daily cycle wired from settings: strategies, orchestrator, calendar, quality gate,
+    and the risk rules of `portfolio` (its `[risk]` over the settings' `risk`). `halt` is the
+    persistent switch the drawdown breaker throws and the cycle obeys (default: the ledger's)."""
     from alchemiser.application.rebalancing_orchestrator import RebalancingOrchestrator
     from alchemiser.application.strategy_manager import StrategyManager
     from alchemiser.application.trading_engine import TradingEngine
     from alchemiser.domain.rebalance import PlanParameters
 
+    params = PlanParameters.from_settings(settings.rebalance)
+    switch = halt if halt is not None else halt_switch(settings)
     orchestrator = RebalancingOrchestrator(
         broker,
         ledger,
-        plan_parameters=PlanParameters.from_settings(settings.rebalance),
+        plan_parameters=params,
         execution=settings.execution,
         errors=errors,
+        risk=risk_gate(
+            settings, portfolio, broker=broker, ledger=ledger, market_data=market_data, halt=switch
+        ),
     )
     strategies = StrategyManager(
         market_data, load_symphony, history_years=settings.market_data.history_years
@@ -220,7 +266,7 @@ def trading_engine(
         strategy=settings.strategy,
         rebalance=settings.rebalance,
         errors=errors,
-        halt=halt_switch(settings),
+        halt=switch,
         cycle_lock=cycle_lock(settings),
     )
 
@@ -304,7 +350,12 @@ def masked_config(settings: Settings) -> dict[str, Any]:
 
 
 def trade_service(
-    settings: Settings, *, broker: Broker, market_data: MarketDataSource
+    settings: Settings,
+    *,
+    broker: Broker,
+    market_data: MarketDataSource,
+    portfolio: PortfolioSpec | None = None,
+    halt: HaltSwitch | None = None,
 ) -> TradeService:
     """The daily cycle with its report publishing, on `broker`."""
     from alchemiser.application.services.trade import TradeService
@@ -313,7 +364,13 @@ def trade_service(
     book = ledger(settings)
     return TradeService(
         engine=trading_engine(
-            settings, broker=broker, ledger=book, market_data=market_data, errors=errors
+            settings,
+            broker=broker,
+            ledger=book,
+            market_data=market_data,
+            errors=errors,
+            portfolio=portfolio,
+            halt=halt,
         ),
         ledger=book,
         account=broker.name,

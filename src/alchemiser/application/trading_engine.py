@@ -58,6 +58,7 @@ from alchemiser.domain.errors import (
 )
 from alchemiser.domain.market.quality import check_quality, enforce
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
+from alchemiser.domain.risk import Intervention, RiskBlockedError
 from alchemiser.domain.symphony.evaluator import required_tickers
 from alchemiser.domain.symphony.tree import Symphony
 from alchemiser.domain.trading import MarketClock, Symbol
@@ -94,6 +95,12 @@ class CycleResult:
     errors: list[ErrorRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    interventions: list[Intervention] = field(default_factory=list)
+    """What the risk rules changed or refused (SPEC §14), in rule order."""
+    risk_halts: list[tuple[str, str]] = field(default_factory=list)
+    """(rule, reason) of each breaker that tripped in this run."""
+    risk_halted: bool = False
+    """The halt switch was thrown by this run (the breaker's high-water mark restarts here)."""
 
 
 class TradingEngine:
@@ -179,6 +186,8 @@ class TradingEngine:
                 run_id, result.target, dry_run=request.dry_run
             )
             result.notes += result.outcome.notes
+            risk = result.outcome.risk
+            self._risk_outcome(run_id, result, risk.interventions, risk.halts, risk.halted)
             self._collect_execution_errors(result.outcome, result)
             result.timings |= result.outcome.timings
             if request.dry_run:
@@ -188,6 +197,10 @@ class TradingEngine:
         except (MarketClosedError, TradingHaltedError) as exc:
             result.status = RunStatus.REFUSED
             self._record_failure(run_id, exc, result)
+        except RiskBlockedError as exc:  # stopped before any order (SPEC §14)
+            result.status = RunStatus.FAILED
+            self._record_failure(run_id, exc, result)
+            self._risk_outcome(run_id, result, exc.interventions, exc.halts, exc.halted)
         except Exception as exc:  # every failure is recorded and ends the run; never retried
             result.outcome = getattr(exc, "outcome", None) or result.outcome
             traded = result.outcome is not None and any(
@@ -397,6 +410,28 @@ class TradingEngine:
         )
         enforce(problems, trading=True)
 
+    def _risk_outcome(
+        self,
+        run_id: str,
+        result: CycleResult,
+        interventions: tuple[Intervention, ...],
+        halts: tuple[tuple[str, str], ...],
+        halted: bool,
+    ) -> None:
+        """Interventions go into the result (JSON, report); a tripped breaker is also a
+        TRADING error record, so the error report alerts the operator (SPEC §9, §14)."""
+        result.interventions = list(interventions)
+        result.risk_halted = halted
+        for rule, reason in halts:
+            result.risk_halts.append((rule, reason))
+            error = TradingError(
+                f"risk {rule} tripped: {reason}",
+                context={"rule": rule},
+                suggested_action="Investigate, then `alchemiser resume` to trade again.",
+                component="risk",
+            )
+            self._record_failure(run_id, error, result)
+
     def _collect_execution_errors(self, outcome: RebalanceOutcome, result: CycleResult) -> None:
         """A symbol that did not trade as planned is a run error (TRADING exit code); an error
         the ladder recovered from (a rejected limit, then filled at market) is only a note.
@@ -463,6 +498,8 @@ def _summary(result: CycleResult) -> dict[str, Any]:
             str(outcome.residual_drift) if outcome and outcome.account_after else None
         ),
         "timings": result.timings,
+        "interventions": [i.as_dict() for i in result.interventions],
+        "risk": {"halted": result.risk_halted, "halts": [r for r, _ in result.risk_halts]},
     }
 
 

@@ -26,6 +26,7 @@ from alchemiser.application.settings import (
     MarketDataSettings,
     NotificationSettings,
     RebalanceSettings,
+    RiskSettings,
     SimBrokerSettings,
     StrategySettings,
 )
@@ -95,6 +96,7 @@ class Settings(BaseSettings):
     notifications: NotificationSettings = NotificationSettings()
     sim_broker: SimBrokerSettings = SimBrokerSettings()
     alpaca: AlpacaSettings = AlpacaSettings()
+    risk: RiskSettings = RiskSettings()
     autopilot: AutopilotSettings = AutopilotSettings()
 
     # Conventional Alpaca variables, read without the ALCHEMISER_ prefix.
