@@ -7,7 +7,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -39,12 +39,21 @@ from alchemiser.interface.cli.options import (
     parse_date,
 )
 from alchemiser.interface.cli.output import console, err_console, print_json
+from alchemiser.interface.cli.research_options import OutOption, RayOption, WorkersOption
 
 WARMUP_YEARS = 3
 
 
 def backtest(
     *,
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Symphony files or folders: each is backtested alone, with one summary "
+            "table (and --out Parquet). Without them: --strategy / --portfolio.",
+            show_default=False,
+        ),
+    ] = None,
     strategy: StrategyOption = None,
     portfolio: PortfolioOption = None,
     start: Annotated[
@@ -94,9 +103,15 @@ def backtest(
         Path | None,
         typer.Option("--equity-out", help="CSV of portfolio, sleeve and benchmark values."),
     ] = None,
+    out: OutOption = None,
+    ray: RayOption = None,
+    workers: WorkersOption = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Backtest the strategies (SPEC §11): decide and trade at each close, costs included."""
+    if files:
+        _many(files, locals())
+        return
     settings = bootstrap.load_settings()
     spec = chosen_portfolio(settings, strategy, portfolio)
     first = parse_date(start, "--start") if start else None
@@ -131,6 +146,47 @@ def backtest(
         print_json(payload)
         return
     _render(result, report)
+
+
+def _many(files: list[str], options: dict[str, Any]) -> None:
+    """Several files: each alone, on the research executors (backtest_many)."""
+    from alchemiser.interface.cli.backtest_many import backtest_files
+    from alchemiser.interface.cli.research_options import backtest_config
+
+    if options["strategy"] or options["portfolio"] is not None:
+        raise ConfigurationError(
+            "give symphony files or --strategy/--portfolio, not both",
+            context={"option": "--strategy"},
+        )
+    single = [k for k in ("report", "weights_out", "equity_out") if options[k] is not None]
+    if single or options["sleeve_rebalance"] != "never":
+        raise ConfigurationError(
+            "--report, --weights-out, --equity-out and --sleeve-rebalance describe one "
+            "portfolio; with several files use --out FILE.parquet",
+            context={
+                "option": "--" + (single[0] if single else "sleeve_rebalance").replace("_", "-")
+            },
+            suggested_action="Backtest one file with --strategy FILE for its tearsheet.",
+        )
+    config = backtest_config(
+        start=options["start"],
+        end=options["end"],
+        capital=options["capital"],
+        slippage_bps=options["slippage_bps"],
+        fees=options["fees"],
+        rebalance=options["rebalance"],
+        benchmark=options["benchmark"],
+        history_years=bootstrap.load_settings().market_data.history_years,
+    )
+    backtest_files(
+        files,
+        config,
+        source=options["source"],
+        out=options["out"],
+        ray=options["ray"],
+        workers=options["workers"],
+        json_output=options["json_output"],
+    )
 
 
 def weights_frame(result: BacktestResult) -> pd.DataFrame:
