@@ -10,6 +10,7 @@ single process compute identical rows by construction.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -126,6 +127,18 @@ def run_task(job: ResearchJob, task: ResearchTask) -> VariantResult:
     return _row(head, symphony, result, job, time.perf_counter() - began)
 
 
+def _variant_digest(symphony: Symphony) -> str:
+    """The tree's content digest, extended by the rebalance rule when it is not the default
+    (a corridor sweep changes no node, yet is a different strategy)."""
+    rule = symphony.rebalance
+    if rule.frequency.value == "daily" and rule.threshold is None:
+        return symphony.digest
+    extra = hashlib.blake2b(
+        f"{symphony.digest}|{rule.frequency.value}|{rule.threshold!r}".encode(), digest_size=16
+    )
+    return extra.hexdigest()
+
+
 def _row(
     head: VariantResult,
     symphony: Symphony,
@@ -145,7 +158,7 @@ def _row(
             ins, oos, oos_cagr = inside.sharpe, outside.sharpe, outside.cagr
     return head.model_copy(
         update={
-            "digest": symphony.digest,
+            "digest": _variant_digest(symphony),
             "start": result.start.isoformat(),
             "end": result.end.isoformat(),
             "sessions": len(result.dates),

@@ -25,6 +25,7 @@ leaves the other alone, as editing the file at that spot would.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import re
 from collections.abc import Mapping
@@ -258,8 +259,8 @@ class ParameterSpace:
         )
 
     def _suggestion(self, key: str) -> str:
-        stem = key.split(".", 1)[0]
-        close = [p.address for p in self._params if p.address.startswith(stem)][:5]
+        names = [p.address for p in self._params] + list(self._groups)
+        close = difflib.get_close_matches(key, names, n=5, cutoff=0.6)
         hint = f" Close ones: {', '.join(close)}." if close else ""
         return f"List the addresses with `alchemiser symphony params FILE`.{hint}"
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import typer
 from rich.markup import escape
 from rich.table import Table
 
@@ -67,7 +68,7 @@ def backtest_files(
     else:
         render(result, out)
     if not all(r.ok for r in result.rows):
-        raise SystemExit(StrategyError.category.exit_code)
+        raise typer.Exit(StrategyError.category.exit_code)
 
 
 def render(result: BatchBacktestResult, out: Path | None) -> None:
