@@ -104,8 +104,9 @@ class _Location:
 
 
 def indicator_label(indicator: Indicator) -> str:
-    """`rsi(SPY,10)`; a filter's metric (no ticker) is `rsi(*,10)`."""
-    return f"{indicator.metric.value}({indicator.ticker or '*'},{indicator.window})"
+    """`rsi(SPY,10)`; a filter's metric (no ticker) `rsi(*,10)`; no window `current-price(SPY)`."""
+    window = "" if indicator.window is None else f",{indicator.window}"
+    return f"{indicator.metric.value}({indicator.ticker or '*'}{window})"
 
 
 def _operand_text(operand: Operand) -> str:
