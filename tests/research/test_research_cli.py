@@ -142,3 +142,15 @@ def test_bad_param_is_a_configuration_error_naming_it(
     )
     assert "if[0].cond.lhs.window=0.0" in captured.err  # type: ignore[attr-defined]
     assert ParameterSpace(parse_clj(SYMPHONY)).parameters  # the file itself is fine
+
+
+def test_many_files_all_unreadable_still_report_each(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    files = [tmp_path / "a.clj", tmp_path / "missing.clj"]
+    files[0].write_text("(asset")
+    got = main(["backtest", *map(str, files), "--json", "--workers", "1"])
+    payload = json.loads(capsys.readouterr().out)
+    assert got == 13
+    assert [Path(r["symphony"]).name for r in payload["files"]] == ["a.clj", "missing.clj"]
+    assert all(r["error"] for r in payload["files"])

@@ -35,12 +35,16 @@ class BatchBacktestService:
         """`symphonies` by label (file path); `unreadable` maps labels that failed to load to
         the reason, so they still get a row and the order of the command line is kept."""
         began = time.perf_counter()
-        history = load_history(self._market, list(symphonies.values()), config)
-        job = ResearchJob(
-            symphonies=symphonies, history=history, config=config, keep_equity=keep_equity
-        )
-        tasks = [ResearchTask(i, label) for i, label in enumerate(symphonies)]
-        rows = self._executor.run(job, tasks, progress)
+        rows: list[VariantResult] = []
+        synthetic, source = self._market.synthetic, self._market.name
+        if symphonies:  # else every file failed to load: nothing to fetch or run
+            history = load_history(self._market, list(symphonies.values()), config)
+            synthetic, source = history.synthetic, history.source
+            job = ResearchJob(
+                symphonies=symphonies, history=history, config=config, keep_equity=keep_equity
+            )
+            tasks = [ResearchTask(i, label) for i, label in enumerate(symphonies)]
+            rows = self._executor.run(job, tasks, progress)
         failed = [
             VariantResult(index=len(rows) + i, symphony=label, name="", error=reason)
             for i, (label, reason) in enumerate((unreadable or {}).items())
@@ -52,6 +56,6 @@ class BatchBacktestService:
             seconds=time.perf_counter() - began,
             start=min((r.start for r in results if r.start), default=None),
             end=max((r.end for r in results if r.end), default=None),
-            synthetic=history.synthetic,
-            source=history.source,
+            synthetic=synthetic,
+            source=source,
         )
