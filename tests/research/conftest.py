@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from alchemiser.domain.market.price_history import PriceHistory
+from tests.research import ray_head  # noqa: F401  (sets Ray's loopback environment first)
 
 RSI_SWITCH = """
 (defsymphony "rsi switch" {:rebalance-frequency :daily}

@@ -117,7 +117,7 @@ def backtest(
     first = parse_date(start, "--start") if start else None
     config = BacktestConfig(
         start=first,
-        history_start=history_start(first, settings.market_data.history_years),
+        history_start=_history_start(first, settings.market_data.history_years),
         end=parse_date(end, "--end") if end else None,
         capital=capital,
         costs=CostModel(slippage_bps=slippage_bps, fees=fees),
@@ -205,7 +205,7 @@ def equity_frame(result: BacktestResult) -> pd.DataFrame:
     return frame
 
 
-def history_start(start: dt.date | None, history_years: int) -> dt.date | None:
+def _history_start(start: dt.date | None, history_years: int) -> dt.date | None:
     """The source's default history (settings.market_data.history_years), extended back when
     --start asks for an earlier backtest, so indicators still get WARMUP_YEARS of warm-up."""
     if start is None:

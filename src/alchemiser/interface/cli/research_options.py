@@ -64,12 +64,12 @@ def backtest_config(
     history_years: int,
 ) -> BacktestConfig:
     """The same BacktestConfig `alchemiser backtest` builds from the same options."""
-    from alchemiser.interface.cli.backtest_command import history_start
+    from alchemiser.interface.cli.backtest_command import _history_start
 
     first = parse_date(start, "--start") if start else None
     return BacktestConfig(
         start=first,
-        history_start=history_start(first, history_years),
+        history_start=_history_start(first, history_years),
         end=parse_date(end, "--end") if end else None,
         capital=capital,
         costs=CostModel(slippage_bps=slippage_bps, fees=fees),
