@@ -112,6 +112,12 @@ def backtest(
     if files:
         _many(files, locals())
         return
+    if out is not None or ray is not None or workers is not None:
+        raise ConfigurationError(
+            "--out, --ray and --workers apply to symphony files given as arguments",
+            context={"option": "--out" if out is not None else "--ray/--workers"},
+            suggested_action="Write `alchemiser backtest FILE… --out results.parquet`.",
+        )
     settings = bootstrap.load_settings()
     spec = chosen_portfolio(settings, strategy, portfolio)
     first = parse_date(start, "--start") if start else None
