@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -74,25 +74,21 @@ class ResearchTask:
     original: bool = False
 
 
-@dataclass
-class _WorkerCache:
-    """Parameter spaces built once per worker and base symphony (keyed by the job's identity:
-    a worker may serve several jobs over its life)."""
-
-    job_id: int = -1
-    spaces: dict[str, ParameterSpace] = field(default_factory=dict)
-
-
-_cache = _WorkerCache()
+_spaces: dict[tuple[str, str, str], ParameterSpace] = {}
+"""Parameter spaces built once per worker and base symphony. Keyed by content (not by the job
+object, whose identity a long-lived Ray worker may see reused), so a stale space is never
+served for an edited file of the same name."""
+_MAX_SPACES = 64
 
 
 def _space(job: ResearchJob, base: str) -> ParameterSpace:
-    if _cache.job_id != id(job):
-        _cache.job_id = id(job)
-        _cache.spaces.clear()
-    space = _cache.spaces.get(base)
+    symphony = job.symphonies[base]
+    key = (base, symphony.digest, repr(symphony.rebalance))
+    space = _spaces.get(key)
     if space is None:
-        space = _cache.spaces[base] = ParameterSpace(job.symphonies[base])
+        if len(_spaces) >= _MAX_SPACES:
+            _spaces.clear()
+        space = _spaces[key] = ParameterSpace(symphony)
     return space
 
 
