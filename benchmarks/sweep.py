@@ -13,6 +13,7 @@ store), so the figures are the engine's, not the data source's. On a machine sha
 work the parallel figures are pessimistic: compare them with `nproc` and the load average.
 
 Usage: .venv/bin/python benchmarks/sweep.py [--variants 1000] [--single-sample 150] [--no-ray]
+       [--skip-sweep] [--skip-corpus]
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ def main() -> None:
     parser.add_argument("--single-sample", type=int, default=150)
     parser.add_argument("--no-ray", action="store_true")
     parser.add_argument("--skip-corpus", action="store_true")
+    parser.add_argument("--skip-sweep", action="store_true")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     load = os.getloadavg()[0]
@@ -117,9 +119,10 @@ def main() -> None:
     with _maybe_ray(not args.no_ray, cores) as ray_address:
         if ray_address:
             executors.append(("local Ray", RayExecutor(ray_address), cores))
-        print(f"\n1. KLM over 20 years, {len(_grid(axes))} variants", flush=True)
+        if not args.skip_sweep:
+            print(f"\n1. KLM over 20 years, {len(_grid(axes))} variants", flush=True)
         base = 0.0
-        for label, executor, workers in executors:
+        for label, executor, workers in [] if args.skip_sweep else executors:
             assert executor is not None
             limit = args.single_sample if workers == 1 else None
             rate, count, work = sweep_rate(market, executor, axes, limit)
