@@ -106,6 +106,9 @@ def main() -> None:
     parser.add_argument("--no-ray", action="store_true")
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--skip-sweep", action="store_true")
+    parser.add_argument(
+        "--only", choices=("single", "pool", "ray"), help="Measure one executor (no baseline)."
+    )
     args = parser.parse_args()
     cores = os.cpu_count() or 1
     load = os.getloadavg()[0]
@@ -116,9 +119,13 @@ def main() -> None:
         ("single process", InProcessExecutor(), 1),
         ("local pool", LocalPoolExecutor(), cores),
     ]
-    with _maybe_ray(not args.no_ray, cores) as ray_address:
+    use_ray = not args.no_ray and args.only in (None, "ray")
+    with _maybe_ray(use_ray, cores) as ray_address:
         if ray_address:
             executors.append(("local Ray", RayExecutor(ray_address), cores))
+        if args.only:
+            wanted = {"single": "single process", "pool": "local pool", "ray": "local Ray"}
+            executors = [e for e in executors if e[0] == wanted[args.only]]
         if not args.skip_sweep:
             print(f"\n1. KLM over 20 years, {len(_grid(axes))} variants", flush=True)
         base = 0.0

@@ -42,11 +42,7 @@ def account(
         '[sleeves.growth]\nsymphony = "growth.clj"\nallocation = 0.5\n'
     )
     environment = {
-        "ALPACA_API_KEY": server.api_key,
-        "ALPACA_SECRET_KEY": server.secret_key,
-        "ALCHEMISER_ALPACA_BASE_URL": server.base_url,
-        "ALCHEMISER_ALPACA_DATA_URL": server.base_url,
-        "ALCHEMISER_ALPACA_STREAM_URL": server.stream_url,
+        **server.client_environment(),
         "ALCHEMISER_PORTFOLIO_FILE": str(portfolio),
         "ALCHEMISER_MARKET_DATA__SOURCE": "synthetic",
         "ALCHEMISER_MARKET_DATA__HISTORY_YEARS": "2",
@@ -90,7 +86,7 @@ def _trade(account: AlpacaTestServer, capsys: pytest.CaptureFixture[str]) -> tup
     ids = account.accepted_client_order_ids()
     assert len(ids) == len(set(ids))
     _, runs = _run(["history", "--json"], capsys)
-    _, detail = _run(["history", "--run", runs[0]["run_id"], "--json"], capsys)
+    _, detail = _run(["history", "--run", runs["runs"][0]["run_id"], "--json"], capsys)
     ledger_orders = {
         o["client_order_id"]: (o["broker_order_id"], o["status"], Decimal(o["filled_qty"]))
         for o in detail["orders"]
@@ -140,7 +136,8 @@ def test_trade_brings_a_stale_account_to_target_and_the_ledger_matches_the_serve
     account.add_fault(Fault(method="POST", path="/v2/orders", status=504, after_commit=True))
     code, result, _ = _trade(account, capsys)
     assert code == 0, json.dumps(result, indent=1)[:4000]
-    assert set(result["signals"]) == {"core", "growth"}  # ALCHEMISER_PORTFOLIO_FILE was used
+    sleeves = {s["sleeve"] for s in result["sleeves"]}
+    assert sleeves == {"core", "growth"}  # ALCHEMISER_PORTFOLIO_FILE was used
     _assert_at_target(account)
     # sells first: every sell filled before the first buy order was created
     last_sell = max(f.timestamp for f in account.fills if f.side == "sell")
@@ -149,13 +146,20 @@ def test_trade_brings_a_stale_account_to_target_and_the_ledger_matches_the_serve
 
     code, status = _run(["status", "--broker", "alpaca", "--json"], capsys)
     assert code == 0
-    shown = {p["symbol"]: Decimal(str(p["qty"])) for p in status["positions"]}
+    shown = {p["symbol"]: Decimal(p["qty"]) for p in status["account"]["positions"]}
     assert shown == account.positions()
 
 
 @pytest.mark.parametrize(
     "scenario",
-    ["429-burst", "5xx-on-reads", "partial-fills", "dropped-stream", "delayed-cancels"],
+    [
+        "429-burst",
+        "5xx-on-reads",
+        "partial-fills",
+        "dropped-stream",
+        "delayed-cancels",
+        "margin-x4",
+    ],
 )
 def test_trade_converges_under_faults(
     account: AlpacaTestServer,
@@ -179,8 +183,10 @@ def test_trade_converges_under_faults(
         account.partial_fill_parts["*"] = 3
     elif scenario == "dropped-stream":
         dropper.start()
+    elif scenario == "margin-x4":  # 4x day-trading buying power: none of it may be spent
+        account.account_type, account.multiplier = "margin", 4
     else:
-        account.cancel_delay_ticks = 4
+        account.cancel_delay = 1.0
     try:
         code, result, _ = _trade(account, capsys)
     finally:
@@ -192,6 +198,8 @@ def test_trade_converges_under_faults(
         assert account.events, "the run produced trade updates"
     if scenario == "delayed-cancels":
         assert any(e["data"]["event"] == "pending_cancel" for e in account.events)
+    if scenario == "margin-x4":
+        assert account.cash >= 0  # bought with cash only
     _assert_at_target(account)
 
 

@@ -11,9 +11,8 @@ import typer
 
 from alchemiser.application.backtest import BacktestConfig
 from alchemiser.application.research.models import VariantResult
-from alchemiser.domain.backtest.costs import CostModel
-from alchemiser.domain.backtest.rebalancing import parse_policy
 from alchemiser.domain.errors import ConfigurationError
+from alchemiser.domain.market.price_history import PriceHistory
 from alchemiser.interface.cli.options import parse_date
 
 RayOption = Annotated[
@@ -61,21 +60,42 @@ def backtest_config(
     fees: bool,
     rebalance: str | None,
     benchmark: str,
-    history_years: int,
 ) -> BacktestConfig:
-    """The same BacktestConfig `alchemiser backtest` builds from the same options."""
-    from alchemiser.interface.cli.backtest_command import _history_start
+    """The BacktestConfig `alchemiser backtest` builds from the same options (its own
+    service builds it, so a variant is backtested exactly as `backtest` would)."""
+    from alchemiser import bootstrap
+    from alchemiser.application.services.backtest import BacktestOptions, BacktestService
 
-    first = parse_date(start, "--start") if start else None
-    return BacktestConfig(
-        start=first,
-        history_start=_history_start(first, history_years),
-        end=parse_date(end, "--end") if end else None,
-        capital=capital,
-        costs=CostModel(slippage_bps=slippage_bps, fees=fees),
-        rebalance=parse_policy(rebalance) if rebalance else None,
-        benchmark=None if benchmark.strip().lower() == "none" else benchmark.strip().upper(),
+    settings = bootstrap.load_settings()
+    service = BacktestService(
+        _NoMarket(),
+        bootstrap.load_symphony,
+        history_years=settings.market_data.history_years,
     )
+    return service.config(
+        BacktestOptions(
+            start=parse_date(start, "--start") if start else None,
+            end=parse_date(end, "--end") if end else None,
+            capital=capital,
+            slippage_bps=slippage_bps,
+            fees=fees,
+            rebalance=rebalance,
+            benchmark=benchmark,
+        )
+    )
+
+
+class _NoMarket:
+    """Only `config` of the backtest service is used here: it never touches the market."""
+
+    name = "none"
+    synthetic = False
+
+    def history(self, tickers: object, start: object, end: object) -> PriceHistory:
+        raise AssertionError("not used")  # pragma: no cover
+
+    def latest_prices(self, tickers: object) -> dict[str, float]:
+        raise AssertionError("not used")  # pragma: no cover
 
 
 def rows_frame(rows: list[VariantResult], addresses: list[str] | None = None) -> pd.DataFrame:

@@ -107,7 +107,6 @@ def sweep(
         fees=fees,
         rebalance=rebalance,
         benchmark=benchmark,
-        history_years=settings.market_data.history_years,
     )
     request = SweepRequest(
         label=file,
