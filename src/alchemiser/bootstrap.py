@@ -23,6 +23,7 @@ from alchemiser.application.ports.halt import HaltSwitch
 from alchemiser.application.ports.ledger import Ledger
 from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.application.ports.notifier import Notifier
+from alchemiser.application.research.executor import ResearchExecutor
 from alchemiser.application.risk_gate import RiskGate, effective_risk
 from alchemiser.application.settings import RiskSettings
 from alchemiser.application.trading_engine import TradingEngine
@@ -70,6 +71,20 @@ def market_data_cache_entries(settings: Settings) -> list[CacheEntry]:
     from alchemiser.infrastructure.marketdata.factory import cache_entries
 
     return cache_entries(settings)
+
+
+def research_executor(*, ray: str | None = None, workers: int | None = None) -> ResearchExecutor:
+    """Where sweeps and many-file backtests run: a Ray cluster when `ray` names one ("auto",
+    "local" or an address; needs the `ray` extra), else a local process pool of `workers`
+    processes (default: every core)."""
+    if ray is not None:
+        from alchemiser.infrastructure.research.ray_cluster import RayExecutor, import_ray
+
+        import_ray()  # fail before any work with how to install it
+        return RayExecutor(ray)
+    from alchemiser.infrastructure.research.local_pool import LocalPoolExecutor
+
+    return LocalPoolExecutor(workers)
 
 
 def redactor_for(settings: Settings) -> Redactor:

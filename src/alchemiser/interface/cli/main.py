@@ -22,6 +22,7 @@ from alchemiser.interface.cli import (
     notify_commands,
     schema_command,
     signal_command,
+    sweep_command,
     symphony_commands,
     trade_commands,
 )
@@ -41,6 +42,7 @@ app.add_typer(data_commands.app, name="data")
 app.command("indicator")(data_commands.indicator)
 app.command("signal")(signal_command.signal)
 app.command("backtest")(backtest_command.backtest)
+app.command("sweep")(sweep_command.sweep)
 app.command("trade")(trade_commands.trade)
 app.command("status")(trade_commands.status)
 app.command("history")(trade_commands.history)
