@@ -133,6 +133,13 @@ def alpaca_broker(settings: Settings, *, live: bool) -> Broker:
     return build_alpaca_broker(settings, live=live)
 
 
+def check_broker_settings(settings: Settings) -> None:
+    """What `trade` would refuse about the broker settings, raised now (`config check`)."""
+    from alchemiser.infrastructure.alpaca.factory import check_alpaca_settings
+
+    check_alpaca_settings(settings)
+
+
 def ledger(settings: Settings) -> Ledger:
     """The ledger on settings.ledger_url (SQLite in data_dir by default), migrated to latest."""
     from alchemiser.infrastructure.ledger import SqlLedger

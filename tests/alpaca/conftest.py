@@ -35,6 +35,11 @@ def make_server() -> Iterator[ServerFactory]:
     yield factory
     for server in started:
         server.stop()
+    for server in started:
+        # The double answers as Alpaca's document says, and what it was sent conforms too.
+        assert server.response_violations == []
+        if not server.expect_bad_requests:
+            assert server.request_violations == []
 
 
 @pytest.fixture

@@ -42,11 +42,7 @@ def account(
         '[sleeves.growth]\nsymphony = "growth.clj"\nallocation = 0.5\n'
     )
     environment = {
-        "ALPACA_API_KEY": server.api_key,
-        "ALPACA_SECRET_KEY": server.secret_key,
-        "ALCHEMISER_ALPACA_BASE_URL": server.base_url,
-        "ALCHEMISER_ALPACA_DATA_URL": server.base_url,
-        "ALCHEMISER_ALPACA_STREAM_URL": server.stream_url,
+        **server.client_environment(),
         "ALCHEMISER_PORTFOLIO_FILE": str(portfolio),
         "ALCHEMISER_MARKET_DATA__SOURCE": "synthetic",
         "ALCHEMISER_MARKET_DATA__HISTORY_YEARS": "2",
@@ -155,7 +151,14 @@ def test_trade_brings_a_stale_account_to_target_and_the_ledger_matches_the_serve
 
 @pytest.mark.parametrize(
     "scenario",
-    ["429-burst", "5xx-on-reads", "partial-fills", "dropped-stream", "delayed-cancels"],
+    [
+        "429-burst",
+        "5xx-on-reads",
+        "partial-fills",
+        "dropped-stream",
+        "delayed-cancels",
+        "margin-x4",
+    ],
 )
 def test_trade_converges_under_faults(
     account: AlpacaTestServer,
@@ -179,8 +182,10 @@ def test_trade_converges_under_faults(
         account.partial_fill_parts["*"] = 3
     elif scenario == "dropped-stream":
         dropper.start()
+    elif scenario == "margin-x4":  # 4x day-trading buying power: none of it may be spent
+        account.account_type, account.multiplier = "margin", 4
     else:
-        account.cancel_delay_ticks = 4
+        account.cancel_delay = 1.0
     try:
         code, result, _ = _trade(account, capsys)
     finally:
@@ -192,6 +197,8 @@ def test_trade_converges_under_faults(
         assert account.events, "the run produced trade updates"
     if scenario == "delayed-cancels":
         assert any(e["data"]["event"] == "pending_cancel" for e in account.events)
+    if scenario == "margin-x4":
+        assert account.cash >= 0  # bought with cash only
     _assert_at_target(account)
 
 

@@ -1,9 +1,12 @@
-"""The Alpaca test server answers as Alpaca's own OpenAPI documents say, so it cannot drift.
+"""Alpaca's OpenAPI documents as a contract in both directions, so the double cannot drift.
 
-Every path the adapter uses is called over HTTP and its answer validated with openapi-core
-against ../shared/alpaca-openapi (skipped when that folder is absent). Paths the documents do
-not list (`/v2/assets/{symbol}`, `/v2/orders:by_client_order_id`) and the trade stream's order
-payloads are validated against the documents' component schemas.
+Responses: every path the adapter uses is called over HTTP and its answer validated with
+openapi-core against ../shared/alpaca-openapi (skipped when that folder is absent); paths the
+documents do not list (`/v2/assets/{symbol}`, `/v2/orders:by_client_order_id`) and the trade
+stream's order payloads against the documents' component schemas. Requests: every request the
+adapter sends, captured on the client side, is validated against the same documents (with the
+exceptions listed in tests/fakes/alpaca_contract.py). The server also checks both on every
+call of every test; the fixtures fail a test whose traffic broke the contract.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import time
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
@@ -226,6 +230,9 @@ def test_order_paths_conform(busy_server: AlpacaTestServer, trading_spec: OpenAP
         canceled,
         view_args={"order_id": newest},
     )
+    assert busy_server.order(newest).status == "pending_cancel"  # Alpaca cancels asynchronously
+    busy_server.advance_clock(1)
+    assert busy_server.order(newest).status == "canceled"
     again = _call(busy_server, "DELETE", f"/v2/orders/{newest}")
     assert again.status_code == 422  # the documented answer for a non-cancelable order
 
@@ -330,3 +337,108 @@ def test_order_log_records_every_create_request(busy_server: AlpacaTestServer) -
     entry = busy_server.order_log[before]
     assert entry["status"] == 422
     assert entry["error"] == "fractional orders must be DAY orders"
+
+
+# ------------------------------------------------------------------ both directions
+
+
+class _Recorder:
+    """Every HTTP request the adapter's sessions send, as the server would receive it."""
+
+    def __init__(self) -> None:
+        self.sent: list[requests.PreparedRequest] = []
+
+
+def test_every_request_the_adapter_sends_conforms_to_the_document(
+    make_server: Any,
+    make_broker: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    alpaca_openapi_dir: Path,
+) -> None:
+    """Drive every adapter method; validate each request on the client side, independently of
+    the server (which validates them too and would have answered 422)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from alchemiser.domain.trading import OrderRequest, OrderType, Side, Symbol
+    from alchemiser.infrastructure.alpaca.transport import LimitedSession
+    from tests.fakes.alpaca_contract import AlpacaContract
+
+    recorder = _Recorder()
+    original = LimitedSession.send
+
+    def send(self: LimitedSession, request: requests.PreparedRequest, **kwargs: Any) -> Any:
+        recorder.sent.append(request)
+        return original(self, request, **kwargs)
+
+    monkeypatch.setattr(LimitedSession, "send", send)
+    server: AlpacaTestServer = make_server(
+        prices={"SPY": ["500"], "QQQ": ["400"], "TLT": ["90"]},
+        positions={"SPY": ("10", "450")},
+    )
+    broker = make_broker(server)
+    spy = Symbol("SPY")
+    broker.account()
+    broker.asset(spy)
+    broker.quotes([spy, Symbol("QQQ")])
+    broker.clock()
+    broker.sessions(dt.date(2026, 11, 24), dt.date(2026, 11, 30))
+    orders = [
+        broker.submit_order(OrderRequest("k-1", spy, Side.SELL, Decimal("1.5"))),
+        broker.submit_order(
+            OrderRequest("k-2", Symbol("QQQ"), Side.BUY, Decimal(2), OrderType.LIMIT, Decimal(1))
+        ),
+        broker.submit_order(OrderRequest("k-3", Symbol("TLT"), Side.BUY, Decimal("0.25"))),
+    ]
+    broker.get_order(orders[0].id)
+    broker.get_order_by_client_id("k-2")
+    broker.get_order_by_client_id("never-sent")
+    broker.open_orders()
+    new = broker.replace_order(orders[1].id, client_order_id="k-2b", limit_price=Decimal(2))
+    broker.cancel_order(new.id)
+    broker.wait_for_update([o.id for o in orders] + [new.id], 3)  # > 2 ids: the list call
+    contract = AlpacaContract(alpaca_openapi_dir)
+    seen = set()
+    for sent in recorder.sent:
+        url = urlsplit(sent.url or "")
+        query = dict(parse_qsl(url.query))
+        body = sent.body if isinstance(sent.body, bytes) else (sent.body or "").encode() or None
+        problems = contract.request_problems(
+            sent.method or "", url.path, query, dict(sent.headers), body
+        )
+        assert problems == [], (sent.method, sent.url, problems)
+        seen.add((sent.method, _template(url.path)))
+    assert seen >= {
+        ("GET", "/v2/account"),
+        ("GET", "/v2/positions"),
+        ("GET", "/v2/assets/{symbol}"),
+        ("GET", "/v2/stocks/quotes/latest"),
+        ("GET", "/v2/clock"),
+        ("GET", "/v2/calendar"),
+        ("POST", "/v2/orders"),
+        ("GET", "/v2/orders/{order_id}"),
+        ("GET", "/v2/orders:by_client_order_id"),
+        ("GET", "/v2/orders"),
+        ("PATCH", "/v2/orders/{order_id}"),
+        ("DELETE", "/v2/orders/{order_id}"),
+    }
+    assert server.request_violations == []
+    assert server.response_violations == []  # and every answer the adapter read conformed
+
+
+def _template(path: str) -> str:
+    if path.startswith("/v2/orders/"):
+        return "/v2/orders/{order_id}"
+    if path.startswith("/v2/assets/"):
+        return "/v2/assets/{symbol}"
+    return path
+
+
+def test_the_response_check_catches_an_answer_off_the_document(
+    busy_server: AlpacaTestServer,
+) -> None:
+    """The check the fixtures rely on can fail: an account status Alpaca never sends."""
+    busy_server.account_status = "SLEEPING"
+    assert _call(busy_server, "GET", "/v2/account").status_code == 200
+    assert any("SLEEPING" in v for v in busy_server.response_violations)
+    busy_server.response_violations.clear()

@@ -149,7 +149,7 @@ def test_delayed_cancel_is_followed_to_its_final_state(
     make_server: ServerFactory, make_broker: BrokerFactory
 ) -> None:
     server = make_server(prices={"SPY": ["500"]})
-    server.cancel_delay_ticks = 5
+    server.cancel_delay = 1.0
     broker = make_broker(server)
     order = broker.submit_order(
         OrderRequest("dc-1", SPY, Side.BUY, Decimal(1), OrderType.LIMIT, Decimal("400"))
@@ -164,7 +164,7 @@ def test_fill_wins_the_race_with_a_delayed_cancel(
     make_server: ServerFactory, make_broker: BrokerFactory
 ) -> None:
     server = make_server(prices={"SPY": ["500", "500", "390"]}, tick_seconds=None)
-    server.cancel_delay_ticks = 5
+    server.cancel_delay = 5.0
     broker = make_broker(server)
     order = broker.submit_order(
         OrderRequest("race-1", SPY, Side.BUY, Decimal(2), OrderType.LIMIT, Decimal("400"))

@@ -85,7 +85,7 @@ def test_asset_fractionability_and_unknown_symbol(
 
 
 def test_clock_and_calendar(make_server: ServerFactory, make_broker: BrokerFactory) -> None:
-    broker = make_broker(make_server())
+    broker = make_broker(make_server(clock_speed=0))
     clock = broker.clock()
     # Test server time: Tue 24 Nov 2026 15:50 New York (EST, UTC−5).
     assert clock.now == dt.datetime(2026, 11, 24, 20, 50, tzinfo=UTC)

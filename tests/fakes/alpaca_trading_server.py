@@ -1,14 +1,51 @@
-"""A stateful stand-in for Alpaca's Trading API, trade stream and latest quotes, for tests.
+"""A stateful stand-in for Alpaca's Trading API, trade stream and latest quotes, as hard as Alpaca.
 
-It answers the paths the Alpaca adapter uses as Alpaca's OpenAPI documents say (the contract tests
-in tests/alpaca/test_contract.py hold it to them), speaks the `trade_updates` WebSocket protocol
-of alpaca-py's `TradingStream`, fills orders against a scripted price path and injects the faults
-a real account shows: 429 bursts, 5xx, slow responses, dropped connections and streams, partial
-fills, rejections and delayed cancels. Every order request is logged so tests can prove that no
-order was ever sent twice.
+Real alpaca-py talks to it over HTTP and WebSocket on 127.0.0.1. It runs in a background thread
+of the test process with its own event loop, so its state (orders, fills, positions, cash)
+outlives any client: a test can SIGKILL an `alchemiser trade` subprocess and run the next one
+against the same account.
 
-The server runs on 127.0.0.1 in a background thread with its own event loop; tests drive it
-through thread-safe methods (`tick`, `add_fault`, `drop_streams`, ...).
+What it models (SPEC §8.1, §12, §13):
+- **Accounts**: `account_type="cash"` (buying power = cash − holds) or `"margin"` (multiplier
+  2 or 4; `buying_power`, `regt_buying_power`, `daytrading_buying_power`,
+  `non_marginable_buying_power` as Alpaca computes them; cash goes negative when buys use
+  margin). Open buy orders hold buying power (limit × qty, notional, or ask × (1 + collar) × qty).
+- **Asynchronous cancels by default**: DELETE answers 204 and the order sits in
+  `pending_cancel` for `cancel_delay` seconds of the server clock; it keeps working meanwhile
+  (a price cross fills it), and `fill_during_cancel="full"|"partial"` makes a fill land half-way
+  through the delay. Then `canceled` (unless it filled).
+- **Every order status of the document** reachable: `script(order, status, ...)`, plus
+  `initial_status` / `hold_new_orders` for orders that stay `pending_new` or `accepted`.
+- **An advancing, controllable clock** (`clock`, `advance_clock`, `set_clock`): `/v2/clock`,
+  order timestamps and fills follow it; at each session close every open DAY order expires.
+- **Alpaca's rate limit**: `X-RateLimit-Limit`, `-Remaining`, `-Reset` (epoch seconds) on every
+  answer and HTTP 429 `{"code": 42910000}` when exhausted. No `Retry-After` (Alpaca sends none).
+- **The contract**: every request is validated against ../shared/alpaca-openapi (a body the
+  document refuses gets Alpaca's 422; see tests/fakes/alpaca_contract.py for the documented
+  exceptions) and every answer and trade update too; violations are kept in
+  `request_violations` / `response_violations`, which the fixtures assert empty.
+- **Faults**: `add_fault(Fault(...))` for 429 bursts, 5xx, slow answers, dropped connections
+  (also *after* the server did the work), `drop_streams`, `silent_stream`, `refuse_streams`,
+  `partial_fill_parts`, `async_rejections`.
+
+Fixture API (all thread-safe; construct, `start()`, use, `stop()` — or `with`)::
+
+    server = AlpacaTestServer(
+        account_type="cash" | "margin", multiplier=None (1 cash, 2 margin; 2 or 4),
+        cash="100000", prices={"SPY": ["500", "501"]}, positions={"SPY": ("10", "450")},
+        cancel_delay=0.3, fill_during_cancel=None | "full" | "partial",
+        clock_time=<aware datetime>, clock_speed=1.0 (0 = frozen), market_open=None,
+        tick_seconds=0.02 (None = only tests tick), rate_limit=(200, 60.0),
+        initial_status="accepted", openapi_dir=None (default ../shared/alpaca-openapi),
+    ).start()
+    server.base_url / server.stream_url / server.api_key / server.secret_key
+    server.client_environment()  # ALPACA_* / ALCHEMISER_ALPACA_* for an `alchemiser` subprocess
+    server.set_prices(symbol, path); server.set_quote(symbol, bid, ask); server.tick(n)
+    server.clock.now(); server.advance_clock(seconds); server.set_clock(moment)
+    server.script(order_id_or_client_id, status, fill_qty=None, fill_price=None)
+    server.orders(); server.open_orders(); server.order(id_or_client_id); server.fills
+    server.fills_for(client_order_id); server.positions(); server.account_view()
+    server.order_log / request_log / events; server.add_fault(Fault(...)); server.stop()
 """
 
 from __future__ import annotations
@@ -16,6 +53,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import threading
 import time
 import uuid
@@ -23,19 +61,50 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
-from typing import Any
-from zoneinfo import ZoneInfo
+from pathlib import Path
+from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
 
-NEW_YORK = ZoneInfo("America/New_York")
+from tests.fakes.alpaca_contract import AlpacaContract
+from tests.fakes.alpaca_server_clock import NEW_YORK, ServerClock, sessions
+
 OPEN_STATES = frozenset(
-    {"new", "accepted", "pending_new", "partially_filled", "pending_cancel", "pending_replace"}
+    {
+        "new",
+        "accepted",
+        "pending_new",
+        "partially_filled",
+        "pending_cancel",
+        "pending_replace",
+        "accepted_for_bidding",
+        "stopped",
+        "suspended",
+    }
 )
+"""Alpaca's `status=open`: everything not final (calculated/done_for_day count as closed)."""
+ALL_STATES = OPEN_STATES | {
+    "filled",
+    "done_for_day",
+    "canceled",
+    "expired",
+    "replaced",
+    "rejected",
+    "calculated",
+}
+WORKING_STATES = frozenset({"new", "partially_filled", "pending_cancel"})
+"""States in which the matching engine fills an order."""
+HELD_STATES = frozenset(
+    {"accepted", "pending_new", "accepted_for_bidding", "stopped", "suspended", "pending_replace"}
+)
+EVENT_OF = {"filled": "fill", "partially_filled": "partial_fill"}
 CENT = Decimal("0.01")
 QTY_STEP = Decimal("0.000000001")  # Alpaca keeps 9 decimals of a share
+INITIAL_MARGIN = Decimal("0.5")  # Reg T
+MAINTENANCE_MARGIN = Decimal("0.3")  # Alpaca's requirement for most long equities
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+FillDuringCancel = Literal["full", "partial"] | None
 
 
 def text(value: Decimal) -> str:
@@ -54,6 +123,8 @@ class Fault:
 
     `after_commit` makes the server do the work first (create the order, cancel it, ...) and then
     fail, delay or drop the answer: the ambiguous case a client must resolve without resending.
+    For status 429, `retry_after` is how far in the future `X-RateLimit-Reset` points (Alpaca
+    sends no Retry-After header).
     """
 
     method: str | None = None
@@ -64,6 +135,8 @@ class Fault:
     delay: float = 0.0
     drop: bool = False
     after_commit: bool = False
+    body: bytes | None = None
+    """With status 200: answer these bytes instead (garbage JSON, a wrong order, ...)."""
 
     def matches(self, method: str, path: str) -> bool:
         return (self.method is None or self.method == method) and (
@@ -136,8 +209,10 @@ class OrderRecord:
     replaced_by: str | None = None
     replaces: str | None = None
     parts_done: int = 0
-    cancel_countdown: int | None = None
+    cancel_due: datetime | None = None
+    cancel_fill_at: datetime | None = None
     fresh: bool = True  # not yet worked by a tick: fills start one tick after creation
+    held: bool = False  # scripted into a state the engine must leave alone
 
     @property
     def is_open(self) -> bool:
@@ -213,9 +288,10 @@ class AlpacaTestServer:
     """In-process Alpaca: REST on http://127.0.0.1:PORT, stream on ws://127.0.0.1:PORT/stream.
 
     `prices` is the scripted path per symbol: each `tick()` moves every symbol one step along it
-    (the last price stays). Quotes are price ± `half_spread`; market orders fill at the far touch,
-    limit orders when the touch crosses their limit. With `tick_seconds` set, a background task
-    ticks on its own; with None, only the test ticks (fully deterministic).
+    (the last price stays). Quotes are price ± `half_spread` (or `set_quote`); market orders fill
+    at the far touch, limit orders when the touch crosses their limit, only while the market is
+    open by the server clock (or `market_open` forces it). With `tick_seconds` set, a background
+    task ticks on its own; with None, only the test ticks (prices and fills deterministic).
     """
 
     def __init__(
@@ -223,25 +299,42 @@ class AlpacaTestServer:
         *,
         api_key: str = "PKTESTKEY0001",
         secret_key: str = "test-secret-value-0001",
+        account_type: Literal["cash", "margin"] = "cash",
+        multiplier: int | None = None,
         cash: Decimal | str = "100000",
         prices: Mapping[str, Iterable[Decimal | str | float]] | None = None,
         positions: Mapping[str, tuple[Decimal | str, Decimal | str]] | None = None,
         assets: Iterable[AssetInfo] = (),
         half_spread: Decimal | str = "0.01",
         tick_seconds: float | None = 0.02,
-        market_open: bool = True,
+        market_open: bool | None = None,
         clock_time: datetime | None = None,
+        clock_speed: float = 1.0,
+        cancel_delay: float = 0.3,
+        fill_during_cancel: FillDuringCancel = None,
+        initial_status: Literal["accepted", "pending_new", "new"] = "accepted",
         account_number: str = "PA3TESTACCT42",
         market_buy_collar: Decimal | str = "0.03",
         rate_limit: tuple[int, float] | None = (200, 60.0),
+        openapi_dir: Path | None = None,
     ) -> None:
+        if account_type not in {"cash", "margin"}:
+            raise ValueError(f"account_type must be cash or margin, not {account_type!r}")
+        self.account_type = account_type
+        self.multiplier = multiplier or (1 if account_type == "cash" else 2)
+        if (account_type, self.multiplier) not in {("cash", 1), ("margin", 2), ("margin", 4)}:
+            raise ValueError("a cash account has multiplier 1, a margin account 2 or 4")
         self.api_key = api_key
         self.secret_key = secret_key
         self.cash = Decimal(cash)
         self.half_spread = Decimal(half_spread)
         self.tick_seconds = tick_seconds
         self.market_open = market_open
-        self.clock_time = clock_time or datetime(2026, 11, 24, 15, 50, tzinfo=NEW_YORK)
+        self.clock = ServerClock(clock_time, speed=clock_speed)
+        self.cancel_delay = cancel_delay
+        self.fill_during_cancel: FillDuringCancel = fill_during_cancel
+        self.initial_status = initial_status
+        self.hold_new_orders = False
         self.account_number = account_number
         self.account_id = str(uuid.uuid4())
         self.market_buy_collar = Decimal(market_buy_collar)
@@ -249,10 +342,15 @@ class AlpacaTestServer:
         self.trading_blocked = False
         self.account_blocked = False
         self.account_status = "ACTIVE"
+        self.contract = AlpacaContract.locate(openapi_dir)
+        self.expect_bad_requests = False  # tests that send off-document requests on purpose
+        self.request_violations: list[str] = []
+        self.response_violations: list[str] = []
 
         self._paths: dict[str, list[Decimal]] = {
             s.upper(): [Decimal(str(p)) for p in path] for s, path in (prices or {}).items()
         }
+        self._quotes: dict[str, tuple[Decimal, Decimal]] = {}
         self._step = 0
         self._assets: dict[str, AssetInfo] = {a.symbol: a for a in assets}
         for symbol in self._paths:
@@ -271,7 +369,6 @@ class AlpacaTestServer:
         self._faults: list[Fault] = []
         self.partial_fill_parts: dict[str, int] = {}  # symbol (or "*") -> parts per order
         self.async_rejections: dict[str, str] = {}  # symbol -> reason, rejected after accept
-        self.cancel_delay_ticks = 0
         self.refuse_streams = False
         self.silent_stream = False  # connected, but events are not delivered (lost)
 
@@ -286,6 +383,13 @@ class AlpacaTestServer:
         self._started = threading.Event()
         self.port = 0
         self._rate_window: list[float] = []
+        self._injected: set[int] = set()  # answers made up by a Fault: not checked
+        self._session_cache: tuple[datetime, datetime, bool] | None = None
+        self._next_close = self._close_after(self.clock.now())
+        self.last_equity = self.cash + sum(
+            (p.qty * self.price(s) for s, p in self._positions.items() if s in self._paths),
+            Decimal(0),
+        )
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -314,6 +418,17 @@ class AlpacaTestServer:
 
     def __enter__(self) -> AlpacaTestServer:
         return self.start()
+
+    def client_environment(self) -> dict[str, str]:
+        """The variables that point `alchemiser trade --broker alpaca` (paper) at this server,
+        for subprocesses: keys, trading/data/stream URLs."""
+        return {
+            "ALPACA_API_KEY": self.api_key,
+            "ALPACA_SECRET_KEY": self.secret_key,
+            "ALCHEMISER_ALPACA_BASE_URL": self.base_url,
+            "ALCHEMISER_ALPACA_DATA_URL": self.base_url,
+            "ALCHEMISER_ALPACA_STREAM_URL": self.stream_url,
+        }
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
@@ -384,10 +499,21 @@ class AlpacaTestServer:
             self._faults.clear()
 
     def set_prices(self, symbol: str, path: Iterable[Decimal | str | float]) -> None:
-        """Replace a symbol's path; it starts at the current step."""
+        """Replace a symbol's path; it starts at the current step (and drops a set quote)."""
         with self._lock:
             values = [Decimal(str(p)) for p in path]
             self._paths[symbol] = [values[0]] * self._step + values
+            self._quotes.pop(symbol, None)
+            self._assets.setdefault(symbol, AssetInfo(symbol))
+
+    def set_quote(self, symbol: str, bid: Decimal | str, ask: Decimal | str) -> None:
+        """Pin a symbol's bid/ask (its price becomes the mid) until `set_prices` replaces it."""
+        with self._lock:
+            low, high = Decimal(bid), Decimal(ask)
+            if not 0 < low <= high:
+                raise ValueError(f"{symbol}: need 0 < bid <= ask, got {low} / {high}")
+            self._quotes[symbol] = (low, high)
+            self._paths.setdefault(symbol, [(low + high) / 2])
             self._assets.setdefault(symbol, AssetInfo(symbol))
 
     def tick(self, steps: int = 1) -> None:
@@ -395,8 +521,73 @@ class AlpacaTestServer:
         for _ in range(steps):
             with self._lock:
                 self._step += 1
+                self._advance()
                 for order in list(self._orders.values()):
                     self._work(order)
+
+    def advance_clock(self, seconds: float) -> datetime:
+        """Move the server clock forward; closes passed on the way expire DAY orders."""
+        with self._lock:
+            now = self.clock.advance(seconds)
+            self._advance()
+            return now
+
+    def set_clock(self, moment: datetime) -> datetime:
+        """Jump the server clock forward to `moment` (aware)."""
+        with self._lock:
+            now = self.clock.set(moment)
+            self._advance()
+            return now
+
+    def script(
+        self,
+        order_key: str,
+        status: str,
+        *,
+        fill_qty: Decimal | str | None = None,
+        fill_price: Decimal | str | None = None,
+    ) -> OrderRecord:
+        """Put an order (id or client order id) into any status of Alpaca's document.
+
+        `fill_qty` executes that much first (for filled: the rest; for partially_filled: half
+        the rest by default). Held states (accepted, pending_new, accepted_for_bidding, stopped,
+        suspended, pending_replace) freeze the order until it is scripted to `new` again;
+        `pending_cancel` starts a cancel exactly as DELETE does.
+        """
+        if status not in ALL_STATES:
+            raise ValueError(f"{status!r} is not an order status of Alpaca's document")
+        with self._lock:
+            order = self._lookup(order_key)
+            if status == "pending_cancel":
+                self._request_cancel(order)
+                return order
+            price = None if fill_price is None else Decimal(fill_price)
+            qty = None if fill_qty is None else Decimal(fill_qty)
+            if status == "filled" and qty is None:
+                qty = order.remaining if order.qty is not None else None
+            if status == "partially_filled" and qty is None:
+                qty = self._chunk(order.qty or Decimal(0), 2, order.remaining or Decimal(0))
+            if qty is not None and qty > 0:
+                self._execute(order, qty, price or self._touch(order), emit=False)
+            now = self._now()
+            order.status = status
+            order.updated_at = now
+            order.held = status in HELD_STATES
+            order.fresh = False
+            if status == "filled":
+                order.filled_at = order.filled_at or now
+            elif status == "canceled":
+                order.canceled_at = now
+            elif status == "expired":
+                order.expired_at = now
+            elif status == "rejected":
+                order.failed_at = now
+            elif status == "replaced":
+                order.replaced_at = now
+            if status not in OPEN_STATES:
+                order.cancel_due = order.cancel_fill_at = None
+            self._emit(EVENT_OF.get(status, status), order)
+            return order
 
     def drop_streams(self, *, abrupt: bool = False) -> None:
         """Close every stream connection; alpaca-py reconnects, missed events are not replayed."""
@@ -419,39 +610,121 @@ class AlpacaTestServer:
         return len(self._sockets)
 
     def expire_open_orders(self) -> None:
-        """End of day: every open DAY order expires (what Alpaca does after the close)."""
+        """Every open DAY order expires now (what Alpaca does at the close)."""
         with self._lock:
-            for order in self._orders.values():
-                if order.is_open:
-                    order.status = "expired"
-                    order.expired_at = order.updated_at = self._now()
-                    self._emit("expired", order)
+            self._expire_day_orders()
 
     def orders(self) -> list[OrderRecord]:
         with self._lock:
             return list(self._orders.values())
 
-    def order(self, order_id: str) -> OrderRecord:
+    def open_orders(self) -> list[OrderRecord]:
         with self._lock:
-            return self._orders[order_id]
+            self._advance()
+            return [o for o in self._orders.values() if o.is_open]
+
+    def order(self, order_key: str) -> OrderRecord:
+        """An order by id or client order id."""
+        with self._lock:
+            return self._lookup(order_key)
+
+    def fills_for(self, client_order_id: str) -> list[FillRecord]:
+        with self._lock:
+            return [f for f in self.fills if f.client_order_id == client_order_id]
 
     def positions(self) -> dict[str, Decimal]:
         with self._lock:
             return {s: p.qty for s, p in self._positions.items()}
 
+    def account_view(self) -> dict[str, Decimal]:
+        """The money fields of GET /v2/account as Decimals (for assertions)."""
+        with self._lock:
+            self._advance()
+            return {k: Decimal(v) for k, v in self._money().items()}
+
     def price(self, symbol: str) -> Decimal:
         with self._lock:
+            if symbol in self._quotes:
+                bid, ask = self._quotes[symbol]
+                return (bid + ask) / 2
             path = self._paths[symbol]
             return path[min(self._step, len(path) - 1)]
 
     def quote(self, symbol: str) -> tuple[Decimal, Decimal]:
-        mid = self.price(symbol)
-        return mid - self.half_spread, mid + self.half_spread
+        with self._lock:
+            if symbol in self._quotes:
+                return self._quotes[symbol]
+            mid = self.price(symbol)
+            return mid - self.half_spread, mid + self.half_spread
 
     def accepted_client_order_ids(self) -> list[str]:
         """Client order ids of every order the server created, in order (duplicates impossible)."""
         with self._lock:
             return [o.client_order_id for o in self._orders.values()]
+
+    def _lookup(self, key: str) -> OrderRecord:
+        if key in self._orders:
+            return self._orders[key]
+        for order in self._orders.values():
+            if order.client_order_id == key:
+                return order
+        raise KeyError(f"no order {key!r} at the test server")
+
+    def _now(self) -> datetime:
+        return self.clock.now()
+
+    # ------------------------------------------------------------ the clock
+
+    def _advance(self) -> None:
+        """Apply everything the server clock made due: closes (DAY orders expire), cancels."""
+        now = self._now()
+        while self._next_close <= now:
+            self._expire_day_orders(at=self._next_close)
+            self._next_close = self._close_after(self._next_close)
+        for order in list(self._orders.values()):
+            if order.status != "pending_cancel":
+                continue
+            if order.cancel_fill_at is not None and order.cancel_fill_at <= now:
+                order.cancel_fill_at = None
+                self._fill_during_cancel(order)
+            if order.is_open and order.cancel_due is not None and order.cancel_due <= now:
+                self._finish_cancel(order)
+
+    def _expire_day_orders(self, at: datetime | None = None) -> None:
+        for order in self._orders.values():
+            if order.is_open and order.time_in_force == "day":
+                order.status = "expired"
+                order.expired_at = order.updated_at = at or self._now()
+                order.cancel_due = order.cancel_fill_at = None
+                self._emit("expired", order)
+
+    @staticmethod
+    def _close_after(moment: datetime) -> datetime:
+        day = moment.astimezone(NEW_YORK).date()
+        return next(c for _, _, c in sessions(day, day + timedelta(days=14)) if c > moment)
+
+    def is_open(self) -> bool:
+        """Whether the market is open at the server clock (or as `market_open` forces)."""
+        if self.market_open is not None:
+            return self.market_open
+        now = self._now()
+        cached = self._session_cache
+        if cached is None or not cached[0] <= now < cached[1]:
+            day = now.astimezone(NEW_YORK).date()
+            days = sessions(day - timedelta(days=7), day + timedelta(days=14))
+            cached = None
+            previous_close = now - timedelta(days=7)
+            for _, opens, closes in days:
+                if opens <= now < closes:
+                    cached = (opens, closes, True)
+                    break
+                if now < opens:
+                    cached = (previous_close, opens, False)
+                    break
+                previous_close = closes
+            assert cached is not None, "exchange-calendars covers the next two weeks"
+            self._session_cache = cached
+        return cached[2]
 
     # -------------------------------------------------------------- middleware
 
@@ -462,8 +735,10 @@ class AlpacaTestServer:
         record = RequestRecord(time.monotonic(), request.method, request.path)
         with self._lock:
             self.request_log.append(record)  # on arrival: a client may give up before the end
+            self._advance()
         response = await self._guarded(request, handler)
         record.status = response.status
+        self._check_response(request, response)
         return response
 
     async def _guarded(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -471,25 +746,36 @@ class AlpacaTestServer:
         secret = request.headers.get("APCA-API-SECRET-KEY")
         if key != self.api_key or secret != self.secret_key:
             return _error(401, 40110000, "request is not authorized")
-        limited = self._rate_limited()
+        limited, headers = self._rate_limited()
         if limited is not None:
             return limited
+        refused = await self._check_request(request)
+        if refused is not None:
+            refused.headers.update(headers)
+            return refused
         fault = self._take_fault(request.method, request.path)
+        response: web.StreamResponse
         if fault is None:
-            return await self._call(request, handler)
-        if not fault.after_commit:
+            response = await self._call(request, handler)
+        elif not fault.after_commit:
             await self._apply_delay(fault)
             if fault.drop:
                 return self._drop(request)
             if fault.status is not None:
-                return self._fault_response(fault)
-            return await self._call(request, handler)
-        response = await self._call(request, handler)
-        await self._apply_delay(fault)
-        if fault.drop:
-            return self._drop(request)
-        if fault.status is not None:
-            return self._fault_response(fault)
+                response = self._fault_response(fault)
+                self._injected.add(id(response))
+            else:
+                response = await self._call(request, handler)
+        else:
+            response = await self._call(request, handler)
+            await self._apply_delay(fault)
+            if fault.drop:
+                return self._drop(request)
+            if fault.status is not None:
+                response = self._fault_response(fault)
+                self._injected.add(id(response))
+        if response.status != 429:
+            response.headers.update(headers)
         return response
 
     async def _call(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -500,20 +786,63 @@ class AlpacaTestServer:
         except ApiError as exc:
             return _error(exc.status, exc.code, exc.message)
 
-    def _rate_limited(self) -> web.Response | None:
-        if self.rate_limit is None:
+    async def _check_request(self, request: web.Request) -> web.Response | None:
+        """Alpaca's document decides what a request may look like; refusals are Alpaca's 422."""
+        if self.contract is None:
             return None
+        body = await request.read() if request.can_read_body else None
+        problems = self.contract.request_problems(
+            request.method, request.path, request.query, request.headers, body
+        )
+        if not problems:
+            return None
+        message = f"{request.method} {request.path}: " + "; ".join(problems)
+        with self._lock:
+            self.request_violations.append(message)
+            if request.method == "POST" and request.path == "/v2/orders":
+                self.order_log.append(
+                    {"request": _loads(body), "status": 422, "order_id": None, "error": message}
+                )
+        return _error(422, 40010001, f"request does not match the API: {'; '.join(problems)}")
+
+    def _check_response(self, request: web.Request, response: web.StreamResponse) -> None:
+        if self.contract is None or not isinstance(response, web.Response):
+            return
+        if id(response) in self._injected:
+            self._injected.discard(id(response))
+            return  # a fault the test asked for: deliberately not what Alpaca answers
+        body = response.body if isinstance(response.body, bytes) else b""
+        problems = self.contract.response_problems(
+            request.method, request.path, request.query, response.status, body
+        )
+        if problems:
+            with self._lock:
+                self.response_violations.append(
+                    f"{request.method} {request.path} → {response.status}: " + "; ".join(problems)
+                )
+
+    def _rate_limited(self) -> tuple[web.Response | None, dict[str, str]]:
+        """Alpaca's sliding window: X-RateLimit-* on every answer, 429 once it is spent."""
+        if self.rate_limit is None:
+            return None, {}
         count, window = self.rate_limit
         now = time.monotonic()
         with self._lock:
             self._rate_window = [t for t in self._rate_window if now - t < window]
-            if len(self._rate_window) >= count:
-                reset = self._rate_window[0] + window - now
-                response = _error(429, 42910000, "rate limit exceeded")
-                response.headers["Retry-After"] = str(max(1, round(reset)))
-                return response
-            self._rate_window.append(now)
-        return None
+            allowed = len(self._rate_window) < count
+            if allowed:
+                self._rate_window.append(now)
+            reset_in = self._rate_window[0] + window - now if self._rate_window else window
+            headers = {
+                "X-RateLimit-Limit": str(count),
+                "X-RateLimit-Remaining": str(count - len(self._rate_window)),
+                "X-RateLimit-Reset": str(math.ceil(time.time() + reset_in)),
+            }
+        if allowed:
+            return None, headers
+        response = _error(429, 42910000, "rate limit exceeded")
+        response.headers.update(headers)
+        return response, headers
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
@@ -528,16 +857,19 @@ class AlpacaTestServer:
         if fault.delay:
             await asyncio.sleep(fault.delay)
 
-    @staticmethod
-    def _fault_response(fault: Fault) -> web.Response:
+    def _fault_response(self, fault: Fault) -> web.Response:
         status = fault.status or 500
+        if fault.body is not None:
+            return web.Response(status=status, body=fault.body, content_type="application/json")
         if status == 429:
             response = _error(429, 42910000, "rate limit exceeded")
-        else:
-            response = web.Response(status=status, text="internal server error")
-        if fault.retry_after is not None:
-            response.headers["Retry-After"] = f"{fault.retry_after:g}"
-        return response
+            limit = str(self.rate_limit[0]) if self.rate_limit else "200"
+            response.headers["X-RateLimit-Limit"] = limit
+            response.headers["X-RateLimit-Remaining"] = "0"
+            reset = time.time() + (fault.retry_after if fault.retry_after is not None else 1.0)
+            response.headers["X-RateLimit-Reset"] = str(math.ceil(reset))
+            return response
+        return web.Response(status=status, text="internal server error")
 
     @staticmethod
     def _drop(request: web.Request) -> web.StreamResponse:
@@ -548,45 +880,68 @@ class AlpacaTestServer:
 
     # ---------------------------------------------------------------- account
 
+    def _money(self) -> dict[str, str]:
+        """Alpaca's money fields. Holds of open buy orders reduce every buying power."""
+        long_value = sum((p.qty * self.price(s) for s, p in self._positions.items()), Decimal(0))
+        equity = self.cash + long_value
+        holds = self._reserved_cash()
+        zero = Decimal(0)
+        if self.account_type == "cash":
+            spendable = max(zero, self.cash - holds)
+            regt = daytrading = non_marginable = buying_power = spendable
+            initial = maintenance = last_maintenance = zero
+        else:
+            initial = INITIAL_MARGIN * long_value
+            maintenance = MAINTENANCE_MARGIN * long_value
+            last_maintenance = maintenance
+            excess = max(zero, equity - initial)
+            regt = max(zero, excess * 2 - holds)
+            non_marginable = max(zero, excess - holds)
+            daytrading = max(zero, (self.last_equity - last_maintenance) * 4 - holds)
+            buying_power = daytrading if self.multiplier == 4 else regt
+            if self.multiplier != 4:
+                daytrading = zero
+        return {
+            "cash": text(self.cash),
+            "equity": text(equity),
+            "portfolio_value": text(equity),
+            "long_market_value": text(long_value),
+            "buying_power": text(buying_power),
+            "regt_buying_power": text(regt),
+            "daytrading_buying_power": text(daytrading),
+            "non_marginable_buying_power": text(non_marginable),
+            "initial_margin": text(initial),
+            "maintenance_margin": text(maintenance),
+            "last_maintenance_margin": text(last_maintenance),
+            "last_equity": text(self.last_equity),
+        }
+
     async def _account(self, request: web.Request) -> web.Response:
         with self._lock:
-            long_value = sum(
-                (p.qty * self.price(s) for s, p in self._positions.items()), Decimal(0)
-            )
-            equity = self.cash + long_value
-            buying_power = max(Decimal(0), self.cash - self._reserved_cash())
             body = {
                 "id": self.account_id,
                 "account_number": self.account_number,
                 "status": self.account_status,
                 "crypto_status": "INACTIVE",
                 "currency": "USD",
-                "buying_power": text(buying_power),
-                "regt_buying_power": text(buying_power),
-                "daytrading_buying_power": "0",
-                "non_marginable_buying_power": text(buying_power),
-                "cash": text(self.cash),
                 "accrued_fees": "0",
-                "portfolio_value": text(equity),
                 "pattern_day_trader": False,
                 "trading_blocked": self.trading_blocked,
                 "transfers_blocked": False,
                 "account_blocked": self.account_blocked,
                 "created_at": "2024-01-02T15:00:00Z",
                 "trade_suspended_by_user": False,
-                "multiplier": "1",
+                "multiplier": str(self.multiplier),
                 "shorting_enabled": False,
-                "equity": text(equity),
-                "last_equity": text(equity),
-                "long_market_value": text(long_value),
                 "short_market_value": "0",
-                "initial_margin": "0",
-                "maintenance_margin": "0",
-                "last_maintenance_margin": "0",
                 "sma": "0",
                 "daytrade_count": 0,
+                **self._money(),
             }
         return web.json_response(body)
+
+    def _buying_power(self) -> Decimal:
+        return Decimal(self._money()["buying_power"])
 
     def _reserved_cash(self) -> Decimal:
         """Cash held for open buy orders: limit × qty, notional, or ask × (1 + collar) × qty."""
@@ -668,6 +1023,8 @@ class AlpacaTestServer:
 
     # ------------------------------------------------------------------ orders
 
+    # ------------------------------------------------------------------ orders
+
     async def _orders_list(self, request: web.Request) -> web.Response:
         query = request.query
         status = query.get("status", "open")
@@ -714,10 +1071,7 @@ class AlpacaTestServer:
         return order
 
     async def _order_create(self, request: web.Request) -> web.Response:
-        try:
-            body = await request.json()
-        except json.JSONDecodeError:
-            body = None
+        body = _loads(await request.read())
         entry: dict[str, Any] = {"request": body, "status": None, "order_id": None}
         with self._lock:
             self.order_log.append(entry)
@@ -730,7 +1084,7 @@ class AlpacaTestServer:
             entry["status"] = 200
             entry["order_id"] = order.id
             self._orders[order.id] = order
-            self._emit("new", order)
+            self._emit("pending_new" if order.status == "pending_new" else "new", order)
             return web.json_response(order.to_json())
 
     def _create(self, body: Any) -> OrderRecord:
@@ -794,10 +1148,11 @@ class AlpacaTestServer:
             notional=notional,
             limit_price=limit_price,
             created_at=self._now(),
+            status=self.initial_status,
+            held=self.hold_new_orders,
         )
         if side == "buy":
-            buying_power = self.cash - self._reserved_cash()
-            if self._cost_of(order) > buying_power:
+            if self._cost_of(order) > self._buying_power():
                 raise ApiError(403, 40310000, "insufficient buying power")
         else:
             held = self._positions.get(symbol)
@@ -821,30 +1176,59 @@ class AlpacaTestServer:
             order = self._find(request.match_info["order_id"])
             if not order.is_open:
                 raise ApiError(422, 42210000, f'order is already in "{order.status}" state')
-            if order.status != "pending_cancel":
-                if self.cancel_delay_ticks > 0:
-                    order.status = "pending_cancel"
-                    order.cancel_countdown = self.cancel_delay_ticks
-                    order.updated_at = self._now()
-                    self._emit("pending_cancel", order)
-                else:
-                    self._finish_cancel(order)
+            if order.status == "pending_replace":
+                raise ApiError(422, 42210000, 'order is in "pending_replace" state')
+            self._request_cancel(order)
         return web.Response(status=204)
+
+    def _request_cancel(self, order: OrderRecord) -> None:
+        """Alpaca's cancel: `pending_cancel` for `cancel_delay` seconds of the server clock, a
+        fill may land meanwhile (`fill_during_cancel`, or the market crossing a limit)."""
+        if order.status == "pending_cancel":
+            return
+        now = self._now()
+        order.held = False
+        if self.cancel_delay <= 0:
+            if self.fill_during_cancel is not None:
+                self._fill_during_cancel(order)
+            if order.is_open:
+                self._finish_cancel(order)
+            return
+        order.status = "pending_cancel"
+        order.updated_at = now
+        order.cancel_due = now + timedelta(seconds=self.cancel_delay)
+        if self.fill_during_cancel is not None:
+            order.cancel_fill_at = now + timedelta(seconds=self.cancel_delay / 2)
+        self._emit("pending_cancel", order)
+
+    def _fill_during_cancel(self, order: OrderRecord) -> None:
+        """The fill that beats the cancel: all of the rest, or half of it (whole shares kept
+        whole), at the limit price or the touch. Only while the market is open."""
+        if not order.is_open or not self.is_open():
+            return
+        remaining = order.remaining
+        if remaining is None:  # notional: fills in one go
+            self._execute(order, self._notional_qty(order, self._touch(order)), self._touch(order))
+            return
+        qty = remaining
+        if self.fill_during_cancel == "partial":
+            half = (remaining / 2).quantize(self._step_of(order), ROUND_DOWN)
+            qty = half if half > 0 else remaining  # one whole share cannot fill in part
+        self._execute(order, qty, self._touch(order))
 
     def _finish_cancel(self, order: OrderRecord) -> None:
         order.status = "canceled"
         order.canceled_at = order.updated_at = self._now()
-        order.cancel_countdown = None
+        order.cancel_due = order.cancel_fill_at = None
         self._emit("canceled", order)
 
     async def _order_replace(self, request: web.Request) -> web.Response:
-        try:
-            body = await request.json()
-        except json.JSONDecodeError:
+        body = _loads(await request.read())
+        if not isinstance(body, dict):
             body = {}
         with self._lock:
             old = self._find(request.match_info["order_id"])
-            if not old.is_open or old.status == "pending_cancel":
+            if not old.is_open or old.status in {"pending_cancel", "pending_replace"}:
                 raise ApiError(422, 42210000, f'order is already in "{old.status}" state')
             if old.notional is not None:
                 raise ApiError(422, 42210000, "notional orders cannot be replaced")
@@ -879,25 +1263,36 @@ class AlpacaTestServer:
     # ----------------------------------------------------------- order engine
 
     def _work(self, order: OrderRecord) -> None:
-        if not order.is_open:
+        if not order.is_open or order.held:
             return
         if order.fresh:
             order.fresh = False
-            if order.status == "accepted":
+            if order.status in {"accepted", "pending_new"}:
                 order.status = "new"
+                order.updated_at = self._now()
+            return
+        if order.status not in WORKING_STATES:
             return
         reason = self.async_rejections.get(order.symbol)
-        if reason is not None and order.filled_qty == 0:
+        if reason is not None and order.filled_qty == 0 and order.status != "pending_cancel":
             order.status = "rejected"
             order.failed_at = order.updated_at = self._now()
             self._emit("rejected", order)
             return
-        if self.market_open:
+        if self.is_open():
             self._try_fill(order)
-        if order.status == "pending_cancel" and order.cancel_countdown is not None:
-            order.cancel_countdown -= 1
-            if order.cancel_countdown <= 0:
-                self._finish_cancel(order)
+
+    def _touch(self, order: OrderRecord) -> Decimal:
+        """The price an order executes at now: the far touch, or better its limit."""
+        bid, ask = self.quote(order.symbol)
+        price = ask if order.side == "buy" else bid
+        if order.limit_price is not None:
+            price = (
+                min(price, order.limit_price)
+                if order.side == "buy"
+                else max(price, order.limit_price)
+            )
+        return price
 
     def _try_fill(self, order: OrderRecord) -> None:
         bid, ask = self.quote(order.symbol)
@@ -908,7 +1303,7 @@ class AlpacaTestServer:
         ):
             return
         if order.notional is not None:
-            qty = ((order.notional - order.filled_value) / price).quantize(QTY_STEP, ROUND_DOWN)
+            qty = self._notional_qty(order, price)
         else:
             remaining = order.remaining or Decimal(0)
             parts = self.partial_fill_parts.get(order.symbol, self.partial_fill_parts.get("*", 1))
@@ -919,14 +1314,28 @@ class AlpacaTestServer:
         self._execute(order, qty, price)
 
     @staticmethod
+    def _notional_qty(order: OrderRecord, price: Decimal) -> Decimal:
+        return ((order.notional or Decimal(0)) - order.filled_value) / price
+
+    @staticmethod
+    def _step_of(order: OrderRecord) -> Decimal:
+        total = order.qty or Decimal(0)
+        return Decimal(1) if total == total.to_integral_value() else QTY_STEP
+
+    @staticmethod
     def _chunk(total: Decimal, parts: int, remaining: Decimal) -> Decimal:
         whole = total == total.to_integral_value()
         step = Decimal(1) if whole else QTY_STEP
         chunk = (total / parts).quantize(step, ROUND_DOWN)
         return min(max(chunk, step), remaining)
 
-    def _execute(self, order: OrderRecord, qty: Decimal, price: Decimal) -> None:
+    def _execute(
+        self, order: OrderRecord, qty: Decimal, price: Decimal, *, emit: bool = True
+    ) -> None:
         now = self._now()
+        qty = qty.quantize(QTY_STEP, ROUND_DOWN)
+        if qty <= 0:
+            return
         order.filled_qty += qty
         order.filled_value += qty * price
         order.parts_done += 1
@@ -936,7 +1345,7 @@ class AlpacaTestServer:
             order.status = "filled" if done else "partially_filled"
         if done:
             order.filled_at = now
-            order.cancel_countdown = None
+            order.cancel_due = order.cancel_fill_at = None
         position = self._positions.get(order.symbol)
         if order.side == "buy":
             self.cash -= qty * price
@@ -967,6 +1376,8 @@ class AlpacaTestServer:
                 now,
             )
         )
+        if not emit:
+            return
         held = self._positions.get(order.symbol)
         self._emit(
             "fill" if done else "partial_fill",
@@ -979,26 +1390,22 @@ class AlpacaTestServer:
 
     # -------------------------------------------------------- clock & calendar
 
-    def _now(self) -> datetime:
-        return datetime.now(UTC)
-
     async def _clock(self, request: web.Request) -> web.Response:
-        sessions = _sessions(
-            self.clock_time.date() - timedelta(days=7), self.clock_time.date() + timedelta(days=14)
-        )
-        now = self.clock_time
-        next_open = next(o for _, o, _ in sessions if o > now)
-        next_close = next(c for _, _, c in sessions if c > now)
+        now = self._now().astimezone(NEW_YORK)
+        days = sessions(now.date() - timedelta(days=7), now.date() + timedelta(days=14))
+        next_open = next(o for _, o, _ in days if o > now)
+        next_close = next(c for _, _, c in days if c > now)
         body = {
             "timestamp": now.isoformat(),
-            "is_open": self.market_open,
+            "is_open": self.is_open(),
             "next_open": next_open.isoformat(),
             "next_close": next_close.isoformat(),
         }
         return web.json_response(body)
 
     async def _calendar(self, request: web.Request) -> web.Response:
-        start = _parse_day(request.query.get("start")) or self.clock_time.date()
+        today = self._now().astimezone(NEW_YORK).date()
+        start = _parse_day(request.query.get("start")) or today
         end = _parse_day(request.query.get("end")) or start + timedelta(days=30)
         body = [
             {
@@ -1009,7 +1416,7 @@ class AlpacaTestServer:
                 "session_close": "2000",
                 "settlement_date": (day + timedelta(days=1)).isoformat(),
             }
-            for day, opens, closes in _sessions(start, end)
+            for day, opens, closes in sessions(start, end)
         ]
         return web.json_response(body)
 
@@ -1086,6 +1493,10 @@ class AlpacaTestServer:
         """Record a trade update and send it to every listening stream (if delivery is on)."""
         data: dict[str, Any] = {"event": event, "timestamp": iso(self._now()), **extra}
         data["order"] = order.to_json()
+        if self.contract is not None:
+            problems = self.contract.schema_problems("Order", data["order"])
+            if problems:
+                self.response_violations.append(f"trade update {event}: " + "; ".join(problems))
         message = {"stream": "trade_updates", "data": data}
         self.events.append(message)
         if self.silent_stream or self._loop is None:
@@ -1113,6 +1524,13 @@ def _error(status: int, code: int, message: str) -> web.Response:
     return web.json_response({"code": code, "message": message}, status=status)
 
 
+def _loads(body: bytes | None) -> Any:
+    try:
+        return json.loads(body or b"")
+    except ValueError:
+        return None
+
+
 def _decimal_field(body: Mapping[str, Any], name: str) -> Decimal | None:
     value = body.get(name)
     if value is None or value == "":
@@ -1134,21 +1552,3 @@ def _parse_day(value: str | None) -> date | None:
     if not value:
         return None
     return date.fromisoformat(value[:10])
-
-
-_XNYS: Any = None
-
-
-def _sessions(start: date, end: date) -> list[tuple[date, datetime, datetime]]:
-    """NYSE sessions (date, open, close in New York time) from exchange-calendars."""
-    global _XNYS  # noqa: PLW0603 - the calendar is costly to build; build it once
-    if _XNYS is None:
-        import exchange_calendars
-
-        _XNYS = exchange_calendars.get_calendar("XNYS")
-    found = []
-    for label in _XNYS.sessions_in_range(start.isoformat(), end.isoformat()):
-        opens = _XNYS.session_open(label).to_pydatetime().astimezone(NEW_YORK)
-        closes = _XNYS.session_close(label).to_pydatetime().astimezone(NEW_YORK)
-        found.append((label.date(), opens, closes))
-    return found

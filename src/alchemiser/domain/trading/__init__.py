@@ -1,5 +1,11 @@
 """Trading vocabulary shared by the planner, the execution manager and every broker adapter."""
 
+from alchemiser.domain.trading.broker_answers import (
+    OrderMismatchError,
+    UnexpectedBrokerResponseError,
+    check_order_answer,
+    order_mismatches,
+)
 from alchemiser.domain.trading.errors import (
     DuplicateClientOrderIdError,
     IllegalOrderTransitionError,
@@ -44,6 +50,7 @@ __all__ = [
     "MarketClock",
     "Money",
     "Order",
+    "OrderMismatchError",
     "OrderRequest",
     "OrderStatus",
     "OrderType",
@@ -54,9 +61,12 @@ __all__ = [
     "Side",
     "Symbol",
     "TimeInForce",
+    "UnexpectedBrokerResponseError",
     "UnknownOrderError",
     "Weight",
+    "check_order_answer",
     "fill_between",
+    "order_mismatches",
     "to_decimal",
     "to_weight",
 ]

@@ -1,7 +1,14 @@
 """The Broker port on Alpaca (paper or live) through the official alpaca-py.
 
-Safety rules kept here (SPEC §7-§8, §12):
-- only idempotent calls (reads, cancel) are retried, with tenacity, honouring Retry-After;
+Safety rules kept here (SPEC §7-§8, §12, §13):
+- paper never reaches real money: the endpoint and key are checked before any client exists,
+  and the account name recorded with every run comes from the endpoint actually used;
+- only idempotent calls (reads, cancel) are retried, with tenacity, honouring Alpaca's
+  `X-RateLimit-Reset` (bounded by `max_retry_wait_seconds`);
+- an answer that cannot be read is CRITICAL "unexpected response from the broker" naming the
+  endpoint, never retried as an outage;
+- the order in a submit or replace answer must be the order sent (client order id, symbol,
+  side, quantity), or it is not adopted (CRITICAL);
 - a submit that fails ambiguously (timeout, reset, 5xx) is resolved by looking the order up by
   its client order id, never by submitting again; a 429 (not processed) may be re-sent;
 - Alpaca's order rules are checked before sending (fractional → DAY only and only for
@@ -17,6 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -52,18 +60,23 @@ from alchemiser.domain.trading import (
     Quote,
     Symbol,
     TimeInForce,
+    UnexpectedBrokerResponseError,
     UnknownOrderError,
+    check_order_answer,
 )
 from alchemiser.infrastructure.alpaca import mapping
+from alchemiser.infrastructure.alpaca.endpoints import resolve_endpoint
 from alchemiser.infrastructure.alpaca.errors import (
     COMPONENT,
     AccountRestrictedError,
     AlpacaRateLimitedError,
     AlpacaUnavailableError,
     translate,
+    unexpected_response,
 )
 from alchemiser.infrastructure.alpaca.order_stream import OrderStream, OrderUpdateHints
 from alchemiser.infrastructure.alpaca.transport import (
+    CallLog,
     LimitedSession,
     RateLimiter,
     take_over_transport,
@@ -109,20 +122,36 @@ class AlpacaBroker:
         feed: str = "iex",
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        endpoint = resolve_endpoint(
+            live=live,
+            api_key=api_key,
+            trading_url=endpoints.trading_url,
+            stream_url=endpoints.stream_url,
+        )
         self._live = live
+        self._mode = endpoint.mode
         self._settings = settings
         self._sleep = sleep
         self._redact = Redactor([api_key, secret_key])
         self._feed = DataFeed(feed)
         limiter = RateLimiter(settings.max_requests_per_minute, 60.0, sleep=sleep)
         self.limiter = limiter
-        session_timeout = settings.request_timeout_seconds
+        self._calls = CallLog()
+
+        def session() -> LimitedSession:
+            return LimitedSession(
+                limiter,
+                settings.request_timeout_seconds,
+                calls=self._calls,
+                max_pause=settings.max_retry_wait_seconds,
+            )
+
         self._client = TradingClient(
-            api_key, secret_key, paper=not live, url_override=endpoints.trading_url
+            api_key, secret_key, paper=not live, url_override=endpoint.trading_url
         )
-        take_over_transport(self._client, LimitedSession(limiter, session_timeout))
+        take_over_transport(self._client, session())
         self._data = StockHistoricalDataClient(api_key, secret_key, url_override=endpoints.data_url)
-        take_over_transport(self._data, LimitedSession(limiter, session_timeout))
+        take_over_transport(self._data, session())
         self._hints = OrderUpdateHints()
         self._stream: OrderStream | None = (
             OrderStream(
@@ -138,7 +167,8 @@ class AlpacaBroker:
 
     @property
     def name(self) -> str:
-        return "alpaca-live" if self._live else "alpaca-paper"
+        """`alpaca-paper` or `alpaca-live`, from the endpoint in use (not from the flag)."""
+        return f"alpaca-{self._mode}"
 
     @property
     def stream_hints_received(self) -> int:
@@ -164,7 +194,8 @@ class AlpacaBroker:
 
     def account(self) -> AccountSnapshot:
         account = self._read("read account", lambda: _one(TradeAccount, self._client.get_account()))
-        snapshot = mapping.to_account(account, self.positions())
+        positions = self.positions()
+        snapshot = self._parse("GET /v2/account", lambda: mapping.to_account(account, positions))
         self._can_trade = snapshot.can_trade
         return snapshot
 
@@ -172,7 +203,7 @@ class AlpacaBroker:
         raw = self._read(
             "read positions", lambda: _many(AlpacaPosition, self._client.get_all_positions())
         )
-        return tuple(mapping.to_position(p) for p in raw)
+        return self._parse("GET /v2/positions", lambda: tuple(mapping.to_position(p) for p in raw))
 
     def asset(self, symbol: Symbol) -> AssetInfo:
         key = str(symbol).upper()
@@ -180,7 +211,7 @@ class AlpacaBroker:
             raw = self._read(
                 f"read asset {key}", lambda: _one(AlpacaAsset, self._client.get_asset(key))
             )
-            self._assets[key] = mapping.to_asset(raw)
+            self._assets[key] = self._parse(f"GET /v2/assets/{key}", lambda: mapping.to_asset(raw))
         return self._assets[key]
 
     def quote(self, symbol: Symbol) -> Quote:
@@ -211,9 +242,8 @@ class AlpacaBroker:
         return quotes
 
     def clock(self) -> MarketClock:
-        return mapping.to_clock(
-            self._read("read clock", lambda: _one(AlpacaClock, self._client.get_clock()))
-        )
+        raw = self._read("read clock", lambda: _one(AlpacaClock, self._client.get_clock()))
+        return self._parse("GET /v2/clock", lambda: mapping.to_clock(raw))
 
     def sessions(self, start: dt.date, end: dt.date) -> tuple[MarketSession, ...]:
         """Alpaca's calendar (to cross-check the local NYSE calendar, SPEC §8.4)."""
@@ -234,7 +264,7 @@ class AlpacaBroker:
         raw = self._read(
             "get order", lambda: _one(AlpacaOrder, self._client.get_order_by_id(order_id))
         )
-        return mapping.to_order(raw)
+        return self._parse(f"GET /v2/orders/{order_id}", lambda: mapping.to_order(raw))
 
     def get_order_by_client_id(self, client_order_id: str) -> Order | None:
         try:
@@ -244,14 +274,14 @@ class AlpacaBroker:
             )
         except UnknownOrderError:
             return None
-        return mapping.to_order(raw)
+        return self._parse("GET /v2/orders:by_client_order_id", lambda: mapping.to_order(raw))
 
     def open_orders(self) -> tuple[Order, ...]:
         request = GetOrdersRequest(status=QueryOrderStatus.OPEN, limit=500)
         raw = self._read(
             "list open orders", lambda: _many(AlpacaOrder, self._client.get_orders(request))
         )
-        return tuple(mapping.to_order(o) for o in raw)
+        return self._parse("GET /v2/orders", lambda: tuple(mapping.to_order(o) for o in raw))
 
     # ----------------------------------------------------------------- trading
 
@@ -261,12 +291,17 @@ class AlpacaBroker:
         self.start_stream()
         alpaca_request = mapping.to_alpaca_request(request)
         context = {"ticker": str(request.symbol), "client_order_id": request.client_order_id}
+        endpoint = "POST /v2/orders"
         for attempt in range(self._settings.max_retries + 1):
             try:
-                raw = _one(AlpacaOrder, self._client.submit_order(alpaca_request))
+                raw = _one(AlpacaOrder, self._client.submit_order(alpaca_request), endpoint)
             except Exception as exc:
                 error = translate(
-                    exc, operation="submit order", redact=self._redact, context=context
+                    exc,
+                    operation="submit order",
+                    redact=self._redact,
+                    context=context,
+                    endpoint=endpoint,
                 )
                 if (
                     isinstance(error, AlpacaRateLimitedError)
@@ -278,7 +313,8 @@ class AlpacaBroker:
                 if isinstance(error, AlpacaUnavailableError):
                     return self._resolve_ambiguous_submit(request, error)
                 raise error from None
-            return mapping.to_order(raw)
+            order = self._parse(endpoint, partial(mapping.to_order, raw), context)
+            return check_order_answer(request, order, endpoint=endpoint)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _resolve_ambiguous_submit(self, request: OrderRequest, error: AlchemiserError) -> Order:
@@ -286,7 +322,7 @@ class AlpacaBroker:
         found = self.get_order_by_client_id(request.client_order_id)
         if found is not None:
             log.info("submit of %s was ambiguous; Alpaca has it", request.client_order_id)
-            return found
+            return check_order_answer(request, found, endpoint="GET /v2/orders:by_client_order_id")
         raise BrokerConnectionError(
             f"{request.symbol}: submitting {request.client_order_id} failed ambiguously "
             f"({error.message}) and Alpaca does not know the order; it was not sent again",
@@ -327,7 +363,11 @@ class AlpacaBroker:
             client_order_id=client_order_id,
         )
         try:
-            raw = _one(AlpacaOrder, self._client.replace_order_by_id(order_id, request))
+            raw = _one(
+                AlpacaOrder,
+                self._client.replace_order_by_id(order_id, request),
+                f"PATCH /v2/orders/{order_id}",
+            )
         except Exception as exc:
             error = translate(
                 exc,
@@ -339,9 +379,19 @@ class AlpacaBroker:
                 raise error from None
             found = self.get_order_by_client_id(client_order_id)
             if found is not None:
-                return found
+                return self._check_replacement(old, found, client_order_id, qty)
             raise error from None
-        return mapping.to_order(raw)
+        new = self._parse(f"PATCH /v2/orders/{order_id}", lambda: mapping.to_order(raw))
+        return self._check_replacement(old, new, client_order_id, qty)
+
+    @staticmethod
+    def _check_replacement(
+        old: Order, new: Order, client_order_id: str, qty: Decimal | None
+    ) -> Order:
+        """The replacing order must carry our new client id, the old symbol and side, and the
+        new quantity when one was asked for."""
+        expected = OrderRequest(client_order_id, old.symbol, old.side, qty or new.qty)
+        return check_order_answer(expected, new, endpoint=f"PATCH /v2/orders/{old.id}")
 
     def wait_for_update(self, order_ids: Sequence[str], timeout_seconds: float) -> None:
         """Until every order is final by REST, or the timeout; stream hints only wake us early.
@@ -371,7 +421,10 @@ class AlpacaBroker:
             listed = self._read(
                 "list orders", lambda: _many(AlpacaOrder, self._client.get_orders(request))
             )
-            final = {str(o.id) for o in listed if mapping.to_order(o).is_final}
+            final = self._parse(
+                "GET /v2/orders",
+                lambda: {str(o.id) for o in listed if mapping.to_order(o).is_final},
+            )
             seen = {str(o.id) for o in listed}
             order_ids = order_ids - seen  # older than the listing window: ask one by one
         else:
@@ -413,6 +466,24 @@ class AlpacaBroker:
                 component=COMPONENT,
             )
 
+    def _parse(
+        self, endpoint: str, convert: Callable[[], _T], context: dict[str, Any] | None = None
+    ) -> _T:
+        """Our domain value from alpaca-py's model; a field we cannot read is an unexpected
+        response (CRITICAL), not bad data to skip or an outage to retry."""
+        try:
+            return convert()
+        except UnexpectedBrokerResponseError:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, ArithmeticError) as exc:
+            raise unexpected_response(
+                endpoint, f"{type(exc).__name__}: {self._redact(str(exc))[:300]}", context=context
+            ) from None
+        except AlchemiserError as exc:  # e.g. to_decimal's DataQualityError on "abc"
+            raise unexpected_response(
+                endpoint, self._redact(exc.message)[:300], context=context
+            ) from None
+
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         base = retry_after if retry_after is not None else 0.25 * 2**attempt
         return min(base, self._settings.max_retry_wait_seconds)
@@ -427,10 +498,13 @@ class AlpacaBroker:
             return self._backoff(state.attempt_number - 1, retry_after)
 
         def attempt() -> _T:
+            self._calls.clear()
             try:
                 return call()
             except Exception as exc:
-                raise translate(exc, operation=operation, redact=self._redact) from None
+                raise translate(
+                    exc, operation=operation, redact=self._redact, endpoint=self._calls.last
+                ) from None
 
         retrying = Retrying(
             stop=stop_after_attempt(self._settings.max_retries + 1),
@@ -443,20 +517,20 @@ class AlpacaBroker:
         return result
 
 
-def _one(kind: type[_M], value: object) -> _M:
+def _one(kind: type[_M], value: object, endpoint: str | None = None) -> _M:
     """alpaca-py's model (its methods are typed "model or raw dict"; we never ask for raw)."""
     if not isinstance(value, kind):
-        raise AlpacaUnavailableError(
-            f"Alpaca answered with {type(value).__name__}, expected {kind.__name__}",
-            component=COMPONENT,
+        raise unexpected_response(
+            endpoint or f"the {kind.__name__} request",
+            f"{type(value).__name__} instead of {kind.__name__}",
         )
     return value
 
 
-def _many(kind: type[_M], values: Any) -> list[_M]:
+def _many(kind: type[_M], values: Any, endpoint: str | None = None) -> list[_M]:
     if not isinstance(values, list):
-        raise AlpacaUnavailableError(
-            f"Alpaca answered with {type(values).__name__}, expected a list of {kind.__name__}",
-            component=COMPONENT,
+        raise unexpected_response(
+            endpoint or f"the {kind.__name__} list request",
+            f"{type(values).__name__} instead of a list of {kind.__name__}",
         )
-    return [_one(kind, value) for value in values]
+    return [_one(kind, value, endpoint) for value in values]

@@ -3,6 +3,9 @@
 The one distinction that matters for safety is *ambiguous* (the request may have reached
 Alpaca: timeout, reset, 5xx) versus *refused* (Alpaca answered no: 4xx). A refused order can be
 reported; an ambiguous one must be looked up by its client order id before anything else.
+A third kind is neither: Alpaca answered, but the answer cannot be read (bad JSON, missing
+fields, a validation failure inside alpaca-py). That is CRITICAL "unexpected response from the
+broker", naming the endpoint; it is never retried or reported as a network problem.
 """
 
 from __future__ import annotations
@@ -25,7 +28,11 @@ from alchemiser.domain.errors import (
     OrderRejectedError,
     TradingError,
 )
-from alchemiser.domain.trading import DuplicateClientOrderIdError, UnknownOrderError
+from alchemiser.domain.trading import (
+    DuplicateClientOrderIdError,
+    UnexpectedBrokerResponseError,
+    UnknownOrderError,
+)
 
 COMPONENT = "alpaca"
 INSUFFICIENT_BUYING_POWER_CODE = 40310000
@@ -56,13 +63,27 @@ def translate(
     operation: str,
     redact: Callable[[str], str],
     context: dict[str, Any] | None = None,
+    endpoint: str | None = None,
 ) -> AlchemiserError:
-    """The AlchemiserError for a failure of `operation` (e.g. "submit order"), secrets masked."""
+    """The AlchemiserError for a failure of `operation` (e.g. "submit order"), secrets masked.
+
+    `endpoint` ("POST /v2/orders") names the call whose answer could not be read.
+    """
     where = {"operation": operation, **(context or {})}
+    if endpoint:
+        where["endpoint"] = endpoint
     if isinstance(exc, AlchemiserError):
         return exc
     if isinstance(exc, APIError):
         return _from_api_error(exc, operation=operation, redact=redact, context=where)
+    if isinstance(exc, json.JSONDecodeError):
+        # requests' JSONDecodeError is also a RequestException: it must not pass for a network
+        # failure, the answer arrived and was not JSON.
+        return unexpected_response(
+            endpoint or operation,
+            f"{type(exc).__name__}: {redact(str(exc))[:300]}",
+            context=where,
+        )
     host = _host_of(exc)
     if host:
         where["host"] = host
@@ -71,15 +92,28 @@ def translate(
         return AlpacaUnavailableError(
             f"Alpaca did not answer {operation} in time{at}", context=where, component=COMPONENT
         )
-    if isinstance(exc, requests.RequestException | ConnectionError):
+    if isinstance(exc, requests.RequestException | OSError):
         return AlpacaUnavailableError(
             f"Alpaca connection failed during {operation}{at}: {type(exc).__name__}",
             context=where,
             component=COMPONENT,
         )
-    return AlpacaUnavailableError(
-        f"unexpected failure during {operation}: {redact(str(exc))[:300]}",
+    # Anything else came from reading the answer (pydantic validation inside alpaca-py, a
+    # missing key, a wrong type): the broker answered, but not with what the API promises.
+    return unexpected_response(
+        endpoint or operation,
+        f"{type(exc).__name__}: {redact(str(exc))[:300]}",
         context=where,
+    )
+
+
+def unexpected_response(
+    endpoint: str, detail: str, *, context: dict[str, Any] | None = None
+) -> UnexpectedBrokerResponseError:
+    """CRITICAL, not retried: Alpaca answered `endpoint` with something we cannot read."""
+    return UnexpectedBrokerResponseError(
+        f"unexpected response from the broker to {endpoint}: {detail}",
+        context={"endpoint": endpoint, **(context or {})},
         component=COMPONENT,
     )
 
@@ -157,18 +191,19 @@ def _retry_after(exc: APIError) -> float | None:
     return retry_after_seconds(response.headers)
 
 
-def retry_after_seconds(headers: Any) -> float | None:
-    """Seconds from `Retry-After` (or Alpaca's `X-RateLimit-Reset` epoch), when present."""
+def retry_after_seconds(headers: Any, *, now: float | None = None) -> float | None:
+    """Seconds until Alpaca's `X-RateLimit-Reset` (epoch seconds), or a proxy's `Retry-After`;
+    None when neither says. Callers cap the wait."""
+    reset = headers.get("X-RateLimit-Reset")
+    if reset is not None:
+        try:
+            return max(0.0, float(reset) - (time.time() if now is None else now))
+        except ValueError:
+            pass
     value = headers.get("Retry-After")
     if value is not None:
         try:
             return max(0.0, float(value))
-        except ValueError:
-            return None
-    reset = headers.get("X-RateLimit-Reset")
-    if reset is not None:
-        try:
-            return max(0.0, float(reset) - time.time())
         except ValueError:
             return None
     return None

@@ -5,6 +5,11 @@ and retries HTTP 429/504 on its own after a fixed 3 s, ignoring Retry-After and 
 POST /orders whose 504 may hide an accepted order. We therefore give each client our own
 `requests.Session` and switch its internal retries off; retries happen in `AlpacaBroker`, only
 for idempotent calls, and a submit is resolved by looking the order up instead.
+
+Alpaca announces its budget on every answer (`X-RateLimit-Limit`, `X-RateLimit-Remaining`,
+`X-RateLimit-Reset` as epoch seconds) and sends no Retry-After with its 429: when the budget is
+spent (Remaining 0, or a 429) every request of the account waits until the reset, never longer
+than the configured cap, so a wrong or hostile Reset cannot hang a run.
 """
 
 from __future__ import annotations
@@ -12,12 +17,16 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from alchemiser.infrastructure.alpaca.errors import retry_after_seconds
+
+DEFAULT_429_PAUSE = 1.0
+"""Pause after a 429 that says nothing about when the budget comes back."""
 
 
 class RateLimiter:
@@ -70,20 +79,63 @@ class RateLimiter:
             self._not_before = max(self._not_before, self._clock() + seconds)
 
 
-class LimitedSession(requests.Session):
-    """A session that waits for the limiter before each request and applies a default timeout."""
+class CallLog:
+    """The endpoint ("GET /v2/account") of the last request each thread made, so an error can
+    name the endpoint whose answer could not be read."""
 
-    def __init__(self, limiter: RateLimiter, timeout: float) -> None:
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def note(self, method: str, url: str) -> None:
+        self._local.endpoint = f"{str(method).upper()} {urlsplit(str(url)).path}"
+
+    def clear(self) -> None:
+        self._local.endpoint = None
+
+    @property
+    def last(self) -> str | None:
+        endpoint: str | None = getattr(self._local, "endpoint", None)
+        return endpoint
+
+
+def rate_limit_pause(status: int, headers: Mapping[str, str], *, now: float) -> float:
+    """Seconds every request must wait after this answer (0 when the budget is not spent)."""
+    if status == 429:
+        wait = retry_after_seconds(headers, now=now)
+        return DEFAULT_429_PAUSE if wait is None else wait
+    if str(headers.get("X-RateLimit-Remaining", "")).strip() == "0":
+        return retry_after_seconds(headers, now=now) or 0.0
+    return 0.0
+
+
+class LimitedSession(requests.Session):
+    """A session that waits for the limiter before each request, applies a default timeout,
+    and pauses the whole account when Alpaca says its budget is spent (at most `max_pause`)."""
+
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        timeout: float,
+        *,
+        calls: CallLog | None = None,
+        max_pause: float = 30.0,
+        wall_clock: Callable[[], float] = time.time,
+    ) -> None:
         super().__init__()
         self._limiter = limiter
         self._timeout = timeout
+        self._calls = calls or CallLog()
+        self._max_pause = max_pause
+        self._wall_clock = wall_clock
 
     def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout)
+        self._calls.note(method, url)
         self._limiter.acquire()
         response: requests.Response = super().request(method, url, *args, **kwargs)
-        if response.status_code == 429:
-            self._limiter.pause(retry_after_seconds(response.headers) or 1.0)
+        pause = rate_limit_pause(response.status_code, response.headers, now=self._wall_clock())
+        if pause > 0:
+            self._limiter.pause(min(pause, self._max_pause))
         return response
 
 

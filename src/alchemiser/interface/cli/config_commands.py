@@ -62,6 +62,7 @@ def show(json_output: JsonFlag = False) -> None:
 def check(json_output: JsonFlag = False) -> None:
     """Validate settings and the portfolio file; exits non-zero on the first problem."""
     data = effective_settings()  # raises ConfigurationError, rendered by main
+    bootstrap.check_broker_settings(bootstrap.load_settings())  # the keys and URLs trade uses
     if json_output:
         print_json({"ok": True, "portfolio": data["portfolio"]})
     else:
