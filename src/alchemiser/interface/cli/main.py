@@ -18,6 +18,7 @@ from alchemiser.interface.cli import (
     config_commands,
     data_commands,
     notify_commands,
+    replay_command,
     signal_command,
     symphony_commands,
     trade_commands,
@@ -38,6 +39,7 @@ app.add_typer(data_commands.app, name="data")
 app.command("indicator")(data_commands.indicator)
 app.command("signal")(signal_command.signal)
 app.command("backtest")(backtest_command.backtest)
+app.command("replay")(replay_command.replay)
 app.command("trade")(trade_commands.trade)
 app.command("status")(trade_commands.status)
 app.command("history")(trade_commands.history)
