@@ -193,7 +193,7 @@ def _differing_days(
     """Sessions whose holdings after the close differ, and the likely cause of each.
 
     Causes are read off the day: a failed run; a non-fractionable ticker (whole-share
-    rounding); cash above the reserve (a buy sized under the buying-power buffer, or not
+    rounding); a target the replay could not hold at all (its quantity rounds to zero); cash above the reserve (a buy sized under the buying-power buffer, or not
     filled); cash reserve; otherwise trades the planner skipped as below its minimum drift or
     order value, and fill prices away from the close, accumulated since the last full trade.
     """
@@ -214,6 +214,8 @@ def _differing_days(
             reasons.append("run error")
         if any(t in non_fractionable for t in off):
             reasons.append("whole-share rounding")
+        if any(held.get(t, 0.0) == 0.0 and bt.get(t, 0.0) > HOLDING_TOLERANCE for t in off):
+            reasons.append("quantity below the share step (price too high; rounds to zero)")
         cash_weight = record.cash / equity if equity > 0 else 0.0
         if cash_reserve > 0:
             reasons.append("cash reserve")
