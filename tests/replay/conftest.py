@@ -22,8 +22,13 @@ FINGERPRINT = {"test": "replay"}
 
 
 def zero_cost_settings(data_dir: Path) -> bootstrap.Settings:
-    """Fractional shares, no spread beyond one tick, no fees (the sim broker charges none)."""
-    return bootstrap.load_settings(data_dir=data_dir, sim_broker={"spread_bps": Decimal(0)})
+    """Fractional shares, no spread beyond one tick, no fees (the sim broker charges none), and
+    no trade thresholds: the account goes back to target every day, as in the backtest."""
+    return bootstrap.load_settings(
+        data_dir=data_dir,
+        sim_broker={"spread_bps": Decimal(0)},
+        rebalance={"min_drift": 0, "min_order_value": 0},
+    )
 
 
 def service(

@@ -39,6 +39,12 @@ class ParityFigures(BaseModel):
     tracking_mean_bp: float
     tracking_max_bp: float
     """Largest absolute daily return difference, in basis points."""
+    fills_off_close_bp: float
+    """What the replay's fills cost against the close, summed as a fraction of each day's
+    equity (bp): the part of the gap the limit ladder and the spread (one tick at least) make."""
+    unexplained_bp: float
+    """Log gap ln(replay / backtest) plus fills_off_close_bp: what thresholds (min drift, min
+    order), rounding and cash leave over."""
 
 
 class DifferingDay(BaseModel):
@@ -134,7 +140,11 @@ def parity_report(
     bt_equity = backtest.equity[rows]
     rp_equity = np.array([r.equity for r in records])
     diff = _returns(rp_equity, capital) - _returns(bt_equity, capital)
+    fill_bp = float(sum(r.fill_cost / r.equity for r in records if r.equity > 0) * 1e4)
+    log_gap = float(math.log(rp_equity[-1] / bt_equity[-1]) * 1e4)
     figures = ParityFigures(
+        fills_off_close_bp=fill_bp,
+        unexplained_bp=log_gap + fill_bp,
         final_equity_gap_bp=float((rp_equity[-1] / bt_equity[-1] - 1) * 1e4),
         tracking_error_bp=float(np.std(diff) * math.sqrt(SESSIONS_PER_YEAR) * 1e4),
         tracking_mean_bp=float(np.mean(diff) * 1e4),

@@ -19,6 +19,8 @@ class SessionRecord(BaseModel):
     values: dict[str, float] = Field(default_factory=dict)
     """Market value per held ticker after the session."""
     traded_value: float = 0.0
+    fill_cost: float = 0.0
+    """What fills cost against the decision price (the close): Σ ±qty × (fill − decision)."""
     orders: int = 0
     errors: list[str] = Field(default_factory=list)
 

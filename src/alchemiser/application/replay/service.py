@@ -42,6 +42,7 @@ from alchemiser.domain.market.price_history import to_date
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
 from alchemiser.domain.rebalance import PlanParameters
 from alchemiser.domain.symphony.tree import Symphony
+from alchemiser.domain.trading import Side
 
 REPLAY_HISTORY_YEARS = 1000
 """History reaches the source's first date, as in the backtest (history_start None): recursive
@@ -183,11 +184,19 @@ class ReplayService:
         )
         result = engine.run(CycleRequest(portfolio=portfolio, mode="replay", config=config))
         account = broker.account()
-        traded = Decimal(0)
+        traded = fill_cost = Decimal(0)
         orders = 0
         if result.outcome is not None:
             orders = len(result.outcome.orders)
             traded = sum((r.filled_value for r in result.outcome.results), Decimal(0))
+            fill_cost = sum(
+                (
+                    (r.filled_value - r.filled_qty * r.decision_price)
+                    * (1 if r.side is Side.BUY else -1)
+                    for r in result.outcome.results
+                ),
+                Decimal(0),
+            )
         return SessionRecord(
             session=session,
             run_id=result.run_id,
@@ -196,6 +205,7 @@ class ReplayService:
             cash=float(account.cash),
             values={str(p.symbol): float(p.market_value) for p in account.positions},
             traded_value=float(traded),
+            fill_cost=float(fill_cost),
             orders=orders,
             errors=[e.message for e in result.errors],
         )

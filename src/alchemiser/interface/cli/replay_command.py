@@ -140,6 +140,8 @@ def _rows(result: ParityReport) -> list[tuple[str, str]]:
         ("final equity gap", f"{p.final_equity_gap_bp:+.1f} bp"),
         ("daily tracking difference", f"mean {p.tracking_mean_bp:+.2f} bp, max {p.tracking_max_bp:.1f} bp"),
         ("tracking error (annualised)", f"{p.tracking_error_bp:.1f} bp"),
+        ("  of the gap: fills off the close", f"{-p.fills_off_close_bp:+.1f} bp"),
+        ("  of the gap: thresholds, rounding, cash", f"{p.unexplained_bp:+.1f} bp"),
         (
             "turnover (annual, one-way)",
             f"replay {result.turnover['replay']:.2f}×, backtest {result.turnover['backtest']:.2f}×",
