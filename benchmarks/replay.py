@@ -21,7 +21,6 @@ from pathlib import Path
 
 from alchemiser import bootstrap
 from alchemiser.application.error_handler import ErrorHandler
-from alchemiser.application.replay.service import compare
 from alchemiser.domain.backtest.costs import CostModel
 
 
@@ -41,8 +40,7 @@ def run(years: int, slippage_bps: float, fees: bool) -> None:
         began = time.perf_counter()
         records = service.run(portfolio, start, end, fingerprint={"benchmark": years})
         wall = time.perf_counter() - began
-        report = compare(
-            service,
+        report = service.compare(
             portfolio,
             records,
             costs=CostModel(slippage_bps=slippage_bps, fees=fees),
@@ -50,16 +48,24 @@ def run(years: int, slippage_bps: float, fees: bool) -> None:
         )
     p = report.parity
     costs = f"slippage {slippage_bps:g} bp, fees {'on' if fees else 'off'}"
-    print(f"{years:>2} y ({costs}): {len(records)} sessions in {wall:.1f} s = "
-          f"{len(records) / wall:.2f} sessions/s")
-    print(f"     final equity: replay {report.replay_final_equity:,.2f}, "
-          f"backtest {report.backtest_final_equity:,.2f}; gap {p.final_equity_gap_bp:+.1f} bp")
-    print(f"     tracking: mean {p.tracking_mean_bp:+.2f} bp/day, max {p.tracking_max_bp:.1f} bp, "
-          f"annualised TE {p.tracking_error_bp:.1f} bp")
-    print(f"     turnover: replay {report.turnover['replay']:.1f}×, "
-          f"backtest {report.turnover['backtest']:.1f}×; differing days "
-          f"{len(report.differing_days)} {report.reasons}; runs with errors "
-          f"{len(report.runs_with_errors)}")
+    print(
+        f"{years:>2} y ({costs}): {len(records)} sessions in {wall:.1f} s = "
+        f"{len(records) / wall:.2f} sessions/s"
+    )
+    print(
+        f"     final equity: replay {report.replay_final_equity:,.2f}, "
+        f"backtest {report.backtest_final_equity:,.2f}; gap {p.final_equity_gap_bp:+.1f} bp"
+    )
+    print(
+        f"     tracking: mean {p.tracking_mean_bp:+.2f} bp/day, max {p.tracking_max_bp:.1f} bp, "
+        f"annualised TE {p.tracking_error_bp:.1f} bp"
+    )
+    print(
+        f"     turnover: replay {report.turnover['replay']:.1f}×, "
+        f"backtest {report.turnover['backtest']:.1f}×; differing days "
+        f"{len(report.differing_days)} {report.reasons}; runs with errors "
+        f"{len(report.runs_with_errors)}"
+    )
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from alchemiser import bootstrap
 from alchemiser.application.replay.cut_market import CutMarketData
 from alchemiser.application.replay.progress import SessionRecord
 from alchemiser.application.replay.range_signals import RangeStrategyManager
-from alchemiser.application.replay.service import REPLAY_HISTORY_YEARS, compare
+from alchemiser.application.replay.service import REPLAY_HISTORY_YEARS
 from alchemiser.application.strategy_manager import StrategyManager
 from alchemiser.domain.backtest.costs import CostModel
 from alchemiser.domain.errors import ConfigurationError
@@ -45,8 +45,7 @@ def test_zero_cost_fractional_replay_tracks_the_backtest_within_10bp(
     assert len(portfolio.sleeves) == 3
     assert len(records) == len(bootstrap.trading_calendar().sessions(START, END)) == 39
     assert all(r.status == "completed" and not r.errors for r in records)
-    report = compare(
-        service(data_dir),
+    report = service(data_dir).compare(
         portfolio,
         records,
         costs=CostModel(slippage_bps=0, fees=False),
@@ -131,14 +130,14 @@ def test_an_interrupted_replay_resumes_where_it_stopped(tmp_path: Path) -> None:
     end = dt.date(2016, 1, 12)
     whole = service(tmp_path / "whole").run(portfolio, START, end, fingerprint=FINGERPRINT)
 
-    class Interrupt(Exception):
+    class StopRequestedError(Exception):
         pass
 
     def stop_after_three(done: int, _total: int) -> None:
         if done == 3:
-            raise Interrupt  # as a Ctrl-C between two sessions
+            raise StopRequestedError  # as a Ctrl-C between two sessions
 
-    with pytest.raises(Interrupt):
+    with pytest.raises(StopRequestedError):
         service(tmp_path / "split").run(
             portfolio, START, end, fingerprint=FINGERPRINT, on_progress=stop_after_three
         )

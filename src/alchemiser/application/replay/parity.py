@@ -104,7 +104,9 @@ def blended_backtest(
         defined &= matrix.defined
     first = int(np.searchsorted(history.dates, as_day(sessions[0])))
     if first >= len(history) or history.dates[first] != as_day(sessions[0]):
-        raise DataError(f"{source.name} has no bar on {sessions[0]}", context={"source": source.name})
+        raise DataError(
+            f"{source.name} has no bar on {sessions[0]}", context={"source": source.name}
+        )
     return simulate(
         history.dates,
         history.tickers,
@@ -203,7 +205,8 @@ def _differing_days(
     """Sessions whose holdings after the close differ, and the likely cause of each.
 
     Causes are read off the day: a failed run; a non-fractionable ticker (whole-share
-    rounding); a target the replay could not hold at all (its quantity rounds to zero); cash above the reserve (a buy sized under the buying-power buffer, or not
+    rounding); a target the replay could not hold at all (its quantity rounds to zero); cash
+    above the reserve (a buy sized under the buying-power buffer, or not
     filled); cash reserve; otherwise trades the planner skipped as below its minimum drift or
     order value, and fill prices away from the close, accumulated since the last full trade.
     """
@@ -213,9 +216,7 @@ def _differing_days(
         equity = record.equity
         held = {t: v / equity for t, v in record.values.items()} if equity > 0 else {}
         bt = {t: float(backtest.weights[row, j]) for j, t in enumerate(tickers)}
-        gaps = {
-            t: abs(held.get(t, 0.0) - bt.get(t, 0.0)) for t in sorted(set(held) | set(bt))
-        }
+        gaps = {t: abs(held.get(t, 0.0) - bt.get(t, 0.0)) for t in sorted(set(held) | set(bt))}
         off = sorted(t for t, g in gaps.items() if g > HOLDING_TOLERANCE)
         if not off:
             continue

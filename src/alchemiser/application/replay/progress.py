@@ -27,7 +27,7 @@ class SessionRecord(BaseModel):
 
 class ReplayProgress(BaseModel):
     fingerprint: str
-    """What the replay is of (portfolio, range start, costs, source): resuming another is refused."""
+    """What the replay is of (portfolio, start, costs, source): resuming another is refused."""
     sessions: list[SessionRecord] = Field(default_factory=list)
 
 

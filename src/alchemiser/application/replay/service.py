@@ -26,7 +26,7 @@ from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.application.rebalancing_orchestrator import RebalancingOrchestrator
 from alchemiser.application.replay.cut_market import CutMarketData
 from alchemiser.application.replay.parity import ParityReport, blended_backtest, parity_report
-from alchemiser.application.replay.progress import ProgressStore, ReplayProgress, SessionRecord
+from alchemiser.application.replay.progress import ProgressStore, SessionRecord
 from alchemiser.application.replay.range_signals import RangeStrategyManager
 from alchemiser.application.settings import (
     ExecutionSettings,
@@ -129,6 +129,36 @@ class ReplayService:
                 on_progress(i + 1, len(sessions))
         return [r for r in done if start <= r.session <= end]
 
+    def compare(
+        self,
+        portfolio: PortfolioSpec,
+        records: list[SessionRecord],
+        *,
+        costs: CostModel,
+        capital: float,
+        non_fractionable: frozenset[str] = frozenset(),
+    ) -> ParityReport:
+        """The parity report of `records` against the blended backtest on the same sessions."""
+        if not records:
+            raise DataError("nothing was replayed: no session to compare", context={})
+        backtest = blended_backtest(
+            portfolio,
+            self._load,
+            self._source,
+            [r.session for r in records],
+            capital=capital,
+            costs=costs,
+        )
+        return parity_report(
+            records,
+            backtest,
+            source=self._source.name,
+            costs=costs,
+            capital=capital,
+            non_fractionable=non_fractionable,
+            cash_reserve=self._settings.rebalance.cash_reserve,
+        )
+
     def _resume(self, digest: str) -> list[SessionRecord]:
         saved = self._progress.load()
         if saved is None:
@@ -214,34 +244,3 @@ class ReplayService:
 def _digest(fingerprint: Mapping[str, Any]) -> str:
     text = json.dumps(fingerprint, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def compare(
-    service: ReplayService,
-    portfolio: PortfolioSpec,
-    records: list[SessionRecord],
-    *,
-    costs: CostModel,
-    capital: float,
-    non_fractionable: frozenset[str] = frozenset(),
-) -> ParityReport:
-    """The parity report of `records` against the blended backtest on the same sessions."""
-    if not records:
-        raise DataError("nothing was replayed: no session to compare", context={})
-    backtest = blended_backtest(
-        portfolio,
-        service._load,  # noqa: SLF001 - the same loader the replay used
-        service._source,  # noqa: SLF001
-        [r.session for r in records],
-        capital=capital,
-        costs=costs,
-    )
-    return parity_report(
-        records,
-        backtest,
-        source=service._source.name,  # noqa: SLF001
-        costs=costs,
-        capital=capital,
-        non_fractionable=non_fractionable,
-        cash_reserve=service._settings.rebalance.cash_reserve,  # noqa: SLF001
-    )

@@ -25,7 +25,6 @@ from rich.table import Table
 from alchemiser import bootstrap
 from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.replay.parity import ParityReport
-from alchemiser.application.replay.service import compare
 from alchemiser.domain.backtest.costs import CostModel
 from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption, parse_date
 from alchemiser.interface.cli.output import console, print_json
@@ -109,8 +108,7 @@ def replay(
             del elapsed
 
         records = service.run(spec, first, last, fingerprint=fingerprint, on_progress=advance)
-    result = compare(
-        service,
+    result = service.compare(
         spec,
         records,
         costs=costs,
@@ -138,7 +136,10 @@ def _rows(result: ParityReport) -> list[tuple[str, str]]:
         ("replay final equity", f"{result.replay_final_equity:,.2f}"),
         ("backtest final equity", f"{result.backtest_final_equity:,.2f}"),
         ("final equity gap", f"{p.final_equity_gap_bp:+.1f} bp"),
-        ("daily tracking difference", f"mean {p.tracking_mean_bp:+.2f} bp, max {p.tracking_max_bp:.1f} bp"),
+        (
+            "daily tracking difference",
+            f"mean {p.tracking_mean_bp:+.2f} bp, max {p.tracking_max_bp:.1f} bp",
+        ),
         ("tracking error (annualised)", f"{p.tracking_error_bp:.1f} bp"),
         ("  of the gap: fills off the close", f"{-p.fills_off_close_bp:+.1f} bp"),
         ("  of the gap: thresholds, rounding, cash", f"{p.unexplained_bp:+.1f} bp"),
@@ -170,7 +171,8 @@ def render_html(result: ParityReport) -> str:
     )
     days = "".join(
         f"<tr><td>{d.session}</td><td>{d.max_weight_gap:.2%}</td>"
-        f"<td>{html.escape(', '.join(d.tickers))}</td><td>{html.escape('; '.join(d.reasons))}</td></tr>"
+        f"<td>{html.escape(', '.join(d.tickers))}</td>"
+        f"<td>{html.escape('; '.join(d.reasons))}</td></tr>"
         for d in result.differing_days[:500]
     )
     errors = "".join(
