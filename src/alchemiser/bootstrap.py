@@ -7,6 +7,8 @@ so swapping an adapter (sim ↔ Alpaca, SQLite ↔ server database) is a change 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +36,7 @@ from alchemiser.infrastructure.notifications.webhook import WebhookNotifier
 
 if TYPE_CHECKING:
     from alchemiser.application.replay.service import ReplayService
+    from alchemiser.application.services.trade import TradeService
 
 __all__ = ["Settings", "load_settings", "portfolio_of", "redactor_for", "setup_logging"]
 
@@ -251,3 +254,67 @@ def replay_service(
 def replay_dir(settings: Settings) -> Path:
     """Where a replay keeps its ledger, simulated account and progress."""
     return settings.data_dir / "replay"
+
+
+# -- use cases (issue 12): the services the CLI calls --------------------------------------------
+@contextmanager
+def open_broker(
+    settings: Settings, name: str, *, live: bool, market: MarketDataSource | None = None
+) -> Iterator[Broker]:
+    """The broker called `name` (sim or alpaca; Alpaca live only with `live`), closed after."""
+    from alchemiser.domain.errors import ConfigurationError
+
+    if live and name != "alpaca":
+        raise ConfigurationError(
+            "--live means the real Alpaca account; it needs --broker alpaca",
+            context={"key": "broker", "broker": name},
+            suggested_action="Use `--broker alpaca --live`.",
+        )
+    if name == "sim":
+        yield sim_broker(settings, market)
+        return
+    if name != "alpaca":
+        raise ConfigurationError(
+            f"unknown broker {name!r}; expected sim or alpaca", context={"key": "broker"}
+        )
+    chosen = alpaca_broker(settings, live=live)
+    try:
+        yield chosen
+    finally:
+        close = getattr(chosen, "close", None)
+        if callable(close):
+            close()
+
+
+def masked_config(settings: Settings) -> dict[str, Any]:
+    """The settings as stored with a run: every secret value replaced by *** (SPEC §9)."""
+    redact = redactor_for(settings)
+
+    def masked(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: masked(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [masked(v) for v in value]
+        return redact(value) if isinstance(value, str) else value
+
+    return masked(settings.model_dump(mode="json"))  # type: ignore[no-any-return]
+
+
+def trade_service(
+    settings: Settings, *, broker: Broker, market_data: MarketDataSource
+) -> TradeService:
+    """The daily cycle with its report publishing, on `broker`."""
+    from alchemiser.application.services.trade import TradeService
+
+    errors = ErrorHandler(redactor_for(settings))
+    book = ledger(settings)
+    return TradeService(
+        engine=trading_engine(
+            settings, broker=broker, ledger=book, market_data=market_data, errors=errors
+        ),
+        ledger=book,
+        account=broker.name,
+        dispatcher=notification_dispatcher(settings, errors),
+        errors=errors,
+        report_writer=run_report_writer(settings),
+    )

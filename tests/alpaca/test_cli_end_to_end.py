@@ -86,7 +86,7 @@ def _trade(account: AlpacaTestServer, capsys: pytest.CaptureFixture[str]) -> tup
     ids = account.accepted_client_order_ids()
     assert len(ids) == len(set(ids))
     _, runs = _run(["history", "--json"], capsys)
-    _, detail = _run(["history", "--run", runs[0]["run_id"], "--json"], capsys)
+    _, detail = _run(["history", "--run", runs["runs"][0]["run_id"], "--json"], capsys)
     ledger_orders = {
         o["client_order_id"]: (o["broker_order_id"], o["status"], Decimal(o["filled_qty"]))
         for o in detail["orders"]
@@ -136,7 +136,8 @@ def test_trade_brings_a_stale_account_to_target_and_the_ledger_matches_the_serve
     account.add_fault(Fault(method="POST", path="/v2/orders", status=504, after_commit=True))
     code, result, _ = _trade(account, capsys)
     assert code == 0, json.dumps(result, indent=1)[:4000]
-    assert set(result["signals"]) == {"core", "growth"}  # ALCHEMISER_PORTFOLIO_FILE was used
+    sleeves = {s["sleeve"] for s in result["sleeves"]}
+    assert sleeves == {"core", "growth"}  # ALCHEMISER_PORTFOLIO_FILE was used
     _assert_at_target(account)
     # sells first: every sell filled before the first buy order was created
     last_sell = max(f.timestamp for f in account.fills if f.side == "sell")
@@ -145,7 +146,7 @@ def test_trade_brings_a_stale_account_to_target_and_the_ledger_matches_the_serve
 
     code, status = _run(["status", "--broker", "alpaca", "--json"], capsys)
     assert code == 0
-    shown = {p["symbol"]: Decimal(str(p["qty"])) for p in status["positions"]}
+    shown = {p["symbol"]: Decimal(p["qty"]) for p in status["account"]["positions"]}
     assert shown == account.positions()
 
 

@@ -64,7 +64,7 @@ def test_json_matches_the_equity_csv(capsys: pytest.CaptureFixture[str], tmp_pat
     assert payload["synthetic"] is True
     sleeves = payload["sleeves"]
     assert isinstance(sleeves, list)
-    assert [s["name"] for s in sleeves] == ["tecl", "nuclear"]
+    assert [s["sleeve"] for s in sleeves] == ["tecl", "nuclear"]
     assert all(s["allocation"] == 0.5 for s in sleeves)
 
 
@@ -109,7 +109,7 @@ def test_portfolio_file_rebalance_override_and_report(
     )
     sleeves = payload["sleeves"]
     assert isinstance(sleeves, list)
-    assert {s["name"]: s["rebalance"] for s in sleeves} == {
+    assert {s["sleeve"]: s["rebalance"] for s in sleeves} == {
         "tecl": "threshold:0.2",
         "klm": "threshold:0.2",
     }
@@ -124,11 +124,16 @@ def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_history_is_extended_back_for_an_early_start() -> None:
-    from alchemiser.interface.cli.backtest_command import _history_start
+    from alchemiser.application.services.backtest import BacktestService
+    from alchemiser.infrastructure.marketdata.synthetic import SyntheticMarket
 
-    assert _history_start(None, 25) is None
-    assert _history_start(dt.date(2020, 1, 2), 25) is None  # the default 25 years suffice
-    assert _history_start(dt.date(1990, 1, 2), 25) == dt.date(1987, 1, 2)
+    service = BacktestService(
+        SyntheticMarket(7), lambda ref: None,  # type: ignore[arg-type,return-value]
+        history_years=25, today=lambda: dt.date(2026, 11, 29),
+    )  # fmt: skip
+    assert service.history_start(None) is None
+    assert service.history_start(dt.date(2020, 1, 2)) is None  # the default 25 years suffice
+    assert service.history_start(dt.date(1990, 1, 2)) == dt.date(1987, 1, 2)
 
 
 @pytest.mark.parametrize(
@@ -158,6 +163,6 @@ def test_a_real_symphony_file_with_its_own_corridor(
     payload = _json(capsys, ["backtest", "--strategy", str(path), *WINDOW, "--json"])
     sleeves = payload["sleeves"]
     assert isinstance(sleeves, list)
-    assert sleeves[0]["name"] == "KLM"
+    assert sleeves[0]["sleeve"] == "KLM"
     assert sleeves[0]["rebalance"] == "threshold:0.1"
     assert 0 < sleeves[0]["rebalances"] < 502

@@ -61,8 +61,8 @@ def test_kill_9_mid_submission_then_trade_finishes_without_duplicates(
     assert main(["trade", "--yes", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert any("interrupted" in note for note in result["notes"])
-    for ticker, weight in result["target"].items():
-        assert result["final_weights"][ticker] == pytest.approx(weight, abs=0.01)
+    for line in result["weights"]:
+        assert line["final"] == pytest.approx(line["target"], abs=0.01)
     with engine.connect() as conn:
         status = conn.execute(
             sa.text("select status from runs where run_id = :r"), {"r": dead_run.run_id}

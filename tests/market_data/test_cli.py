@@ -27,13 +27,20 @@ def test_indicator_matches_talib_on_the_synthetic_market(
     payload = run_json(
         capsys, "indicator", "rsi", "SPY", "--window", "10", "--as-of", "2025-01-10", "--json"
     )
-    closes = SyntheticMarket(7, today=dt.date(2025, 1, 10)).history(["SPY"]).closes("SPY")
+    # History goes back the configured 25 years from the as-of date (not from today).
+    start = dt.date(2025, 1, 10) - dt.timedelta(days=9131)
+    market = SyntheticMarket(7, today=dt.date(2025, 1, 10))
+    closes = market.history(["SPY"], start).closes("SPY")
     assert payload == {
+        "schema_version": 1,
         "indicator": "rsi",
         "ticker": "SPY",
         "window": 10,
+        "parameters": {},
         "as_of": "2025-01-10",
         "value": pytest.approx(float(talib.RSI(closes, 10)[-1]), abs=1e-9),
+        "needs_closes": 11,  # RSI 10 is seeded with the mean of the first 10 changes
+        "closes_available": len(closes),
         "source": "synthetic",
         "synthetic": True,
         "warnings": [],
@@ -138,3 +145,40 @@ def test_indicator_values_agree_with_ema_from_talib(capsys: pytest.CaptureFixtur
     closes = SyntheticMarket(7, today=dt.date(2024, 6, 28)).history(["XLK"]).closes("XLK")
     assert payload["value"] == pytest.approx(float(talib.EMA(closes, 20)[-1]), rel=1e-9)
     assert np.isfinite(payload["value"])
+
+
+@pytest.mark.timeout(120)
+def test_indicator_as_of_an_old_date_on_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12: history is counted back from the as-of date, so a date 25+ years ago works
+    on a user's own files (it used to ask for the empty range <today − 25y> … 2000-01-13)."""
+    files = tmp_path / "prices"
+    files.mkdir()
+    days = [d.date() for d in pd_bdays("1999-09-01", "2000-02-29")]
+    rng = np.random.default_rng(12)
+    closes = 50 * np.cumprod(1 + rng.normal(0, 0.01, len(days)))
+    lines = ["date,close", *(f"{d},{c:.6f}" for d, c in zip(days, closes, strict=True))]
+    (files / "OLD.csv").write_text("\n".join(lines) + "\n")
+    payload = run_json(
+        capsys, "indicator", "rsi", "OLD", "--window", "14", "--as-of", "2000-01-13",
+        "--source", f"files:{files}", "--json",
+    )  # fmt: skip
+    assert isinstance(payload, dict)
+    upto = np.array([float(f"{c:.6f}") for d, c in zip(days, closes, strict=True)])
+    upto = upto[: days.index(dt.date(2000, 1, 13)) + 1]  # no look-ahead past the as-of date
+    assert payload["as_of"] == "2000-01-13"
+    assert payload["value"] == pytest.approx(float(talib.RSI(upto, 14)[-1]), rel=1e-9)
+    assert payload["closes_available"] == len(upto)
+
+
+def pd_bdays(start: str, end: str) -> list[dt.datetime]:
+    """Weekdays between two dates (the file need not follow the NYSE calendar)."""
+    first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    out = []
+    day = first
+    while day <= last:
+        if day.weekday() < 5:
+            out.append(dt.datetime.combine(day, dt.time()))
+        day += dt.timedelta(days=1)
+    return out

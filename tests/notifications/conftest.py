@@ -11,6 +11,7 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,7 +22,11 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
 from alchemiser.application.error_handler import ErrorHandler
-from alchemiser.application.run_report import AccountLine, OrderLine, RunReport, SleeveLine
+from alchemiser.application.results.account import AccountView, SleeveBookView
+from alchemiser.application.results.common import Phase, RunStatus
+from alchemiser.application.results.run import OrderView, PlannedTradeView, RunResult, WeightLine
+from alchemiser.application.results.signal import ExplanationLine, SleeveSignalView, TargetLine
+from alchemiser.application.services.views import error_view
 from alchemiser.domain.errors import DataError, OrderRejectedError
 
 SMTP_USER = "trader"
@@ -148,8 +153,27 @@ def webhook() -> Iterator[Webhook]:
         server.server_close()
 
 
+def _line(depth: int, summary: str) -> ExplanationLine:
+    return ExplanationLine(depth=depth, kind="if", summary=summary, share=1.0, defined=True,
+                           details={})  # fmt: skip
+
+
+def _sleeve(name: str, allocation: float, weights: dict[str, float], why: str) -> SleeveSignalView:
+    return SleeveSignalView(
+        sleeve=name, symphony=name, name=name, allocation=allocation, ok=True,
+        as_of=dt.date(2026, 11, 24), warmed_up=None, weights=weights,
+        explanation=[_line(0, why)],
+    )  # fmt: skip
+
+
+def _account(equity: str, cash: str) -> AccountView:
+    return AccountView(
+        equity=Decimal(equity), cash=Decimal(cash), buying_power=Decimal(cash), positions=[]
+    )
+
+
 @pytest.fixture
-def report() -> RunReport:
+def report() -> RunResult:
     errors = ErrorHandler()
     rejected = errors.handle(
         OrderRejectedError("limit buy TQQQ rejected: price band", context={"symbol": "TQQQ"}),
@@ -159,38 +183,92 @@ def report() -> RunReport:
         DataError("KMLM last bar 2026-11-20 is stale", context={"ticker": "KMLM"}),
         component="market_data",
     )
-    return RunReport(
+    order = {"order_type": "limit", "limit_price": None, "status": "filled"}
+    return RunResult(
         run_id="20261124T204500Z-a1b2c3",
         mode="sim",
+        dry_run=False,
         broker="sim",
         data_source="synthetic",
         synthetic=True,
-        status="completed",
+        trading_day=dt.date(2026, 11, 24),
+        status=RunStatus.COMPLETED,
         started_at=dt.datetime(2026, 11, 24, 20, 45, tzinfo=dt.UTC),
         finished_at=dt.datetime(2026, 11, 24, 20, 46, tzinfo=dt.UTC),
         sleeves=[
-            SleeveLine(
+            _sleeve(
                 "nuclear",
                 0.3,
                 {"UVXY": 0.75, "BTAL": 0.25},
-                ["rsi(SPY,10)=81.20 > 79 → overbought branch"],
-                120.5,
-                -33.25,
+                "rsi(SPY,10)=81.20 > 79 → overbought branch",
             ),
-            SleeveLine("tecl", 0.7, {"TECL": 1.0}, ["SPY 512.3 > ma200 480.1"], 0.0, 410.0),
+            _sleeve("tecl", 0.7, {"TECL": 1.0}, "SPY 512.3 > ma200 480.1"),
         ],
-        target={"UVXY": 0.225, "BTAL": 0.075, "TECL": 0.7},
-        planned=[
-            OrderLine("SPY", "sell", 10, "planned"),
-            OrderLine("TECL", "buy", 55.5, "planned"),
+        target=[
+            TargetLine(symbol="TECL", weight=0.7, sleeves={"tecl": 0.7}),
+            TargetLine(symbol="UVXY", weight=0.225, sleeves={"nuclear": 0.225}),
+            TargetLine(symbol="BTAL", weight=0.075, sleeves={"nuclear": 0.075}),
+        ],
+        plan=[
+            PlannedTradeView(
+                phase=Phase.SELL,
+                symbol="SPY",
+                side="sell",
+                qty=Decimal("10"),
+                price=Decimal("512.30"),
+                value=Decimal("5123.00"),
+                reason="close position",
+            ),
+            PlannedTradeView(
+                phase=Phase.BUY,
+                symbol="TECL",
+                side="buy",
+                qty=Decimal("55.5"),
+                price=Decimal("88.00"),
+                value=Decimal("4884.00"),
+                reason="rebalance to target",
+            ),
         ],
         orders=[
-            OrderLine("SPY", "sell", 10, "filled", 10, 512.31, "limit"),
-            OrderLine("TECL", "buy", 55.5, "filled", 55.5, 88.02, "market"),
+            OrderView(
+                phase=Phase.SELL,
+                symbol="SPY",
+                side="sell",
+                qty=Decimal("10"),
+                filled_qty=Decimal("10"),
+                filled_avg_price=Decimal("512.31"),
+                client_order_id="alc-x-sell-SPY-0",
+                broker_order_id="b1",
+                **order,
+            ),
+            OrderView(
+                phase=Phase.TOPUP,
+                symbol="TECL",
+                side="buy",
+                qty=Decimal("55.5"),
+                filled_qty=Decimal("55.5"),
+                filled_avg_price=Decimal("88.02"),
+                client_order_id="alc-x-topup-TECL-0",
+                broker_order_id="b2",
+                **order,
+            ),
         ],
-        account_before=AccountLine(100_000.0, 2_000.0, 2_000.0),
-        account_after=AccountLine(100_150.25, 12.5, 12.5),
-        final_weights={"UVXY": 0.2241, "BTAL": 0.0752, "TECL": 0.6999},
+        account_before=_account("100000", "2000"),
+        account_after=_account("100150.25", "12.5"),
+        weights=[
+            WeightLine(symbol="TECL", target=0.7, final=0.6999, drift=-0.0001),
+            WeightLine(symbol="UVXY", target=0.225, final=0.2241, drift=-0.0009),
+            WeightLine(symbol="BTAL", target=0.075, final=0.0752, drift=0.0002),
+        ],
         residual_drift=0.0009,
-        errors=[rejected, stale],
+        sleeve_books=[
+            SleeveBookView(
+                sleeve="nuclear",
+                holdings=[],
+                realized_pnl=Decimal("120.5"),
+                unrealized_pnl=Decimal("-33.25"),
+            ),
+        ],
+        notes=[],
+        errors=[error_view(rejected), error_view(stale)],
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 from email.message import EmailMessage
@@ -17,7 +16,8 @@ from alchemiser.application.notifications import (
     NotificationDispatcher,
     run_notifications,
 )
-from alchemiser.application.run_report import RunReport
+from alchemiser.application.results import RunResult, RunStatus
+from alchemiser.application.services.views import error_view
 from alchemiser.application.settings import EmailSettings, NotificationEvent
 from alchemiser.domain.errors import BrokerConnectionError, ErrorCategory
 from alchemiser.domain.redaction import Redactor
@@ -58,7 +58,7 @@ def _parts(message: EmailMessage) -> tuple[str, str]:
     return text.get_content(), html.get_content()
 
 
-def test_run_report_email(smtp_server: SmtpServer, report: RunReport) -> None:
+def test_run_report_email(smtp_server: SmtpServer, report: RunResult) -> None:
     errors = ErrorHandler()
     dispatcher = NotificationDispatcher([_email(smtp_server)], errors=errors)
     deliveries = dispatcher.dispatch(run_notifications(report))
@@ -96,9 +96,9 @@ def test_run_report_email(smtp_server: SmtpServer, report: RunReport) -> None:
     assert "Refresh the data" in text  # suggested action of a DataError
 
 
-def test_critical_alert_is_separate_and_first(smtp_server: SmtpServer, report: RunReport) -> None:
+def test_critical_alert_is_separate_and_first(smtp_server: SmtpServer, report: RunResult) -> None:
     crash = ErrorHandler().handle(BrokerConnectionError("alpaca unreachable"), component="broker")
-    failed = dataclasses.replace(report, status="failed", errors=[crash])
+    failed = report.model_copy(update={"status": RunStatus.FAILED, "errors": [error_view(crash)]})
     notifications = run_notifications(failed)
     assert [n.event for n in notifications] == [
         NotificationEvent.CRITICAL_ALERT,
@@ -111,7 +111,7 @@ def test_critical_alert_is_separate_and_first(smtp_server: SmtpServer, report: R
     assert "Check network access" in text
 
 
-def test_starttls_with_login(tls_smtp_server: SmtpServer, report: RunReport) -> None:
+def test_starttls_with_login(tls_smtp_server: SmtpServer, report: RunResult) -> None:
     notifier = _email(tls_smtp_server, security="starttls", verify_tls=False)
     errors = ErrorHandler()
     NotificationDispatcher([notifier], errors=errors).dispatch(run_notifications(report)[-1:])
@@ -119,7 +119,7 @@ def test_starttls_with_login(tls_smtp_server: SmtpServer, report: RunReport) -> 
     assert len(tls_smtp_server.inbox.messages) == 1
 
 
-def test_server_down_is_recorded_not_raised(report: RunReport) -> None:
+def test_server_down_is_recorded_not_raised(report: RunResult) -> None:
     down = SmtpServer("127.0.0.1", free_port(), inbox=None)  # type: ignore[arg-type]
     errors = ErrorHandler()
     deliveries = NotificationDispatcher([_email(down)], errors=errors).dispatch(
@@ -130,7 +130,7 @@ def test_server_down_is_recorded_not_raised(report: RunReport) -> None:
     assert "could not send email via 127.0.0.1" in errors.records[0].message
 
 
-def test_wrong_password(smtp_server: SmtpServer, report: RunReport) -> None:
+def test_wrong_password(smtp_server: SmtpServer, report: RunResult) -> None:
     errors = ErrorHandler(Redactor(["not-the-password"]))
     notifier = _email(smtp_server, password=SecretStr("not-the-password"))
     NotificationDispatcher([notifier], errors=errors).dispatch(run_notifications(report)[-1:])
@@ -139,11 +139,11 @@ def test_wrong_password(smtp_server: SmtpServer, report: RunReport) -> None:
     assert "not-the-password" not in record.message + record.traceback
 
 
-def test_secrets_never_reach_a_message(smtp_server: SmtpServer, report: RunReport) -> None:
+def test_secrets_never_reach_a_message(smtp_server: SmtpServer, report: RunResult) -> None:
     leaky = ErrorHandler().handle(
         BrokerConnectionError(f"auth header was {SMTP_PASSWORD}"), component="x"
     )
-    report = dataclasses.replace(report, errors=[leaky])
+    report = report.model_copy(update={"errors": [error_view(leaky)]})
     NotificationDispatcher([_email(smtp_server)], errors=ErrorHandler()).dispatch(
         run_notifications(report)
     )
@@ -152,7 +152,7 @@ def test_secrets_never_reach_a_message(smtp_server: SmtpServer, report: RunRepor
         assert SMTP_PASSWORD not in message.as_string()
 
 
-def test_webhook(webhook: Webhook, report: RunReport) -> None:
+def test_webhook(webhook: Webhook, report: RunResult) -> None:
     notifier = WebhookNotifier(SecretStr(webhook.url), MessageRenderer(), timeout=5)
     errors = ErrorHandler()
     NotificationDispatcher([notifier], errors=errors).dispatch(run_notifications(report))
@@ -163,7 +163,7 @@ def test_webhook(webhook: Webhook, report: RunReport) -> None:
     assert "TECL" in payload["text"] and payload["content"] == payload["text"]
 
 
-def test_webhook_failure_hides_the_url(webhook: Webhook, report: RunReport) -> None:
+def test_webhook_failure_hides_the_url(webhook: Webhook, report: RunResult) -> None:
     webhook.status[0] = 500
     errors = ErrorHandler()
     notifier = WebhookNotifier(SecretStr(webhook.url), MessageRenderer(), timeout=5)
@@ -174,7 +174,7 @@ def test_webhook_failure_hides_the_url(webhook: Webhook, report: RunReport) -> N
 
 
 def test_cooldown_suppresses_identical_alerts(
-    smtp_server: SmtpServer, report: RunReport, tmp_path: Path
+    smtp_server: SmtpServer, report: RunResult, tmp_path: Path
 ) -> None:
     clock = [dt.datetime(2026, 11, 24, 15, 0, tzinfo=dt.UTC)]
     dispatcher = NotificationDispatcher(
@@ -195,7 +195,7 @@ def test_cooldown_suppresses_identical_alerts(
     assert len(smtp_server.inbox.messages) == 2  # first and after the cool-down, not in between
 
 
-def test_disabled_events_are_not_sent(smtp_server: SmtpServer, report: RunReport) -> None:
+def test_disabled_events_are_not_sent(smtp_server: SmtpServer, report: RunResult) -> None:
     dispatcher = NotificationDispatcher(
         [_email(smtp_server)], errors=ErrorHandler(), enabled=[NotificationEvent.CRITICAL_ALERT]
     )
@@ -203,12 +203,13 @@ def test_disabled_events_are_not_sent(smtp_server: SmtpServer, report: RunReport
     assert smtp_server.inbox.messages == []
 
 
-def test_market_closed_notice(smtp_server: SmtpServer, report: RunReport) -> None:
-    closed = dataclasses.replace(
-        report,
-        status="market-closed",
-        errors=[],
-        notes=["NYSE is closed on 2026-11-26 (Thanksgiving)."],
+def test_market_closed_notice(smtp_server: SmtpServer, report: RunResult) -> None:
+    closed = report.model_copy(
+        update={
+            "status": RunStatus.REFUSED,
+            "errors": [],
+            "notes": ["NYSE is closed on 2026-11-26 (Thanksgiving)."],
+        }
     )
     (notice,) = run_notifications(closed)
     NotificationDispatcher([_email(smtp_server)], errors=ErrorHandler()).dispatch([notice])
@@ -217,7 +218,7 @@ def test_market_closed_notice(smtp_server: SmtpServer, report: RunReport) -> Non
     assert "Thanksgiving" in _parts(message)[0]
 
 
-def test_report_file(report: RunReport, tmp_path: Path) -> None:
+def test_report_file(report: RunResult, tmp_path: Path) -> None:
     path = RunReportWriter(tmp_path / "reports", MessageRenderer()).write(report)
     assert path == tmp_path / "reports" / "run-20261124T204500Z-a1b2c3.html"
     html = path.read_text()
@@ -268,18 +269,16 @@ class TestNotifyCommand:
         assert main(["notify", "test"]) == ErrorCategory.NOTIFICATION.exit_code
 
 
-def test_notification_fingerprint_ignores_time_for_alerts(report: RunReport) -> None:
+def test_notification_fingerprint_ignores_time_for_alerts(report: RunResult) -> None:
     a = Notification(NotificationEvent.ERROR_REPORT, "x", errors=tuple(report.errors))
     b = Notification(NotificationEvent.ERROR_REPORT, "y", errors=tuple(reversed(report.errors)))
     assert a.fingerprint == b.fingerprint
 
 
-def test_html_escapes_user_text(report: RunReport, tmp_path: Path) -> None:
+def test_html_escapes_user_text(report: RunResult, tmp_path: Path) -> None:
     """Sleeve names and explanations come from user files: they must not inject markup."""
-    hostile = dataclasses.replace(
-        report,
-        sleeves=[dataclasses.replace(report.sleeves[0], name="<script>alert(1)</script>")],
-    )
+    evil = report.sleeves[0].model_copy(update={"sleeve": "<script>alert(1)</script>"})
+    hostile = report.model_copy(update={"sleeves": [evil]})
     html = RunReportWriter(tmp_path, MessageRenderer()).write(hostile).read_text()
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

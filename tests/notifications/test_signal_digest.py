@@ -35,7 +35,8 @@ def test_digest_matches_the_signal(
     assert text is not None
     body = text.get_content()
     assert "market data synthetic" in body
-    for ticker, weight in printed["target"].items():
+    for line in printed["target"]:
+        ticker, weight = line["symbol"], line["weight"]
         assert f"{ticker} {weight:.1%}" in body  # the sleeve line (one sleeve = the target)
         assert f"{weight * 100:.2f}%" in body  # the target table
 

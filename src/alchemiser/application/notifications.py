@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from alchemiser.application.error_handler import ErrorHandler, ErrorRecord
-from alchemiser.application.run_report import RunReport
+from alchemiser.application.results.common import ErrorView, RunStatus
+from alchemiser.application.results.run import RunResult
+from alchemiser.application.results.signal import SignalResult
 from alchemiser.application.settings import NotificationEvent
-from alchemiser.application.strategy_manager import PortfolioSignal
 from alchemiser.domain.errors import ErrorCategory, NotificationError
 
 if TYPE_CHECKING:
@@ -32,8 +33,8 @@ class Notification:
 
     event: NotificationEvent
     subject: str
-    report: RunReport | None = None
-    errors: tuple[ErrorRecord, ...] = ()
+    report: RunResult | None = None
+    errors: tuple[ErrorRecord | ErrorView, ...] = ()
     body: str = ""
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -64,7 +65,7 @@ class Delivery:
     suppressed: bool = False
 
 
-def run_notifications(report: RunReport) -> list[Notification]:
+def run_notifications(report: RunResult) -> list[Notification]:
     """Everything a finished (or failed) run should tell people, most urgent first."""
     out: list[Notification] = []
     critical = tuple(e for e in report.errors if e.category is ErrorCategory.CRITICAL)
@@ -89,7 +90,7 @@ def run_notifications(report: RunReport) -> list[Notification]:
                 report=report,
             )
         )
-    if report.status == "market-closed":
+    if report.status is RunStatus.REFUSED:
         out.append(
             Notification(
                 event=NotificationEvent.MARKET_CLOSED,
@@ -99,7 +100,8 @@ def run_notifications(report: RunReport) -> list[Notification]:
             )
         )
     else:
-        mode = report.mode.upper() + (" · SYNTHETIC DATA" if report.synthetic else "")
+        mode = report.mode.upper() + (" · DRY RUN" if report.dry_run else "")
+        mode += " · SYNTHETIC DATA" if report.synthetic else ""
         out.append(
             Notification(
                 event=NotificationEvent.RUN_REPORT,
@@ -111,20 +113,22 @@ def run_notifications(report: RunReport) -> list[Notification]:
     return out
 
 
-def signal_digest(signal: PortfolioSignal) -> Notification:
+def signal_digest(signal: SignalResult) -> Notification:
     """The optional daily digest (`alchemiser signal --email`): each sleeve and the target."""
     when = "latest session" if signal.as_of is None else signal.as_of.isoformat()
     synthetic = " · SYNTHETIC DATA" if signal.synthetic else ""
     lines = [f"Signal as of {when} · market data {signal.source}{synthetic}"]
-    for name, sleeve in signal.sleeves.items():
-        held = ", ".join(f"{t} {w:.1%}" for t, w in sorted(sleeve.weights.items()))
-        lines.append(f"{name} ({sleeve.allocation:.0%}): {held}")
-    lines.extend(f"{name} FAILED: {error.message}" for name, error in signal.errors.items())
+    for sleeve in signal.sleeves:
+        if sleeve.ok:
+            held = ", ".join(f"{t} {w:.1%}" for t, w in sorted(sleeve.weights.items()))
+            lines.append(f"{sleeve.sleeve} ({sleeve.allocation:.0%}): {held}")
+        else:
+            lines.append(f"{sleeve.sleeve} FAILED: {sleeve.error}")
     return Notification(
         event=NotificationEvent.SIGNAL_DIGEST,
         subject=f"[Alchemiser] Signal {when}{synthetic}",
         body="\n".join(lines),
-        data={"target": dict(signal.target.weights)},
+        data={"target": {line.symbol: line.weight for line in signal.target}},
     )
 
 

@@ -72,6 +72,10 @@ class RebalanceOutcome:
     """Final minus target weight per symbol (targets scaled by 1 − cash reserve)."""
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    top_up: tuple[PlannedTrade, ...] = ()
+    """The top-up buys planned after the first buys filled (placed in the `topup` phase)."""
+    phases: dict[str, str] = field(default_factory=dict)
+    """client_order_id → the phase (sell, buy, topup) that placed the order."""
 
     @property
     def orders(self) -> list[Order]:
@@ -219,6 +223,7 @@ class RebalancingOrchestrator:
         top_up = tuple(t for t in top_up if t.symbol in bought)
         if top_up and any(r.filled_qty > 0 for r in outcome.results if r.side is Side.BUY):
             self._ledger.record_plan(run_id, [_planned(t, TOP_UP) for t in top_up])
+            outcome.top_up = top_up
             outcome.results += self._buy_phase(run_id, TOP_UP, top_up, topped, outcome)
         outcome.timings["execution"] = clock.lap()
 
@@ -334,6 +339,7 @@ class RebalancingOrchestrator:
             on_order=lambda order: self._record_order(run_id, phase, order),
         )
         results = list(manager.execute(trades, phase=phase))
+        outcome.phases |= {o.client_order_id: phase for r in results for o in r.orders}
         for result in results:
             for record in result.errors:
                 self._ledger.record_error(run_id, record.as_dict())

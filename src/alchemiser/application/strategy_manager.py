@@ -83,17 +83,6 @@ class SleeveSignal:
     explanation: tuple[ExplanationStep, ...] = field(repr=False)
     warmed_up: dt.date | None = None
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "symphony": self.symphony,
-            "name": self.name,
-            "allocation": self.allocation,
-            "as_of": self.as_of.isoformat(),
-            "warmed_up": None if self.warmed_up is None else self.warmed_up.isoformat(),
-            "weights": dict(self.weights),
-            "explanation": [step.as_dict() for step in self.explanation],
-        }
-
 
 @dataclass(frozen=True, slots=True)
 class PortfolioSignal:
@@ -147,25 +136,6 @@ class PortfolioSignal:
         weights = {name: dict(s.weights) for name, s in self.sleeves.items()}
         weights.update({name: dict(replacements[name]) for name in self.errors})
         return blend(weights, self.allocations)
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "as_of": None if self.as_of is None else self.as_of.isoformat(),
-            "source": self.source,
-            "synthetic": self.synthetic,
-            "live_price": self.live_price,
-            "strategies": {name: s.as_dict() for name, s in self.sleeves.items()},
-            "errors": {
-                name: {
-                    "message": e.message,
-                    "suggested_action": e.suggested_action,
-                    "explanation": [step.as_dict() for step in e.explanation],
-                }
-                for name, e in self.errors.items()
-            },
-            "target": dict(self.target.weights),
-            "attribution": {t: dict(by) for t, by in self.target.attribution.items()},
-        }
 
 
 class StrategyManager:

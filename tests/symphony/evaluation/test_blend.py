@@ -46,7 +46,7 @@ def test_invalid_sleeves_are_refused() -> None:
         blend({"a": {"SPY": 1.0}}, {"b": 1.0})
 
 
-def test_as_dict_keeps_attribution() -> None:
+def test_blend_keeps_attribution() -> None:
     target = blend({"a": {"SPY": 1.0}, "b": {"SPY": 1.0}}, {"a": 0.25, "b": 0.75})
-    assert target.as_dict()["attribution"] == {"SPY": {"a": 0.25, "b": 0.75}}
+    assert target.sleeves_of("SPY") == {"a": 0.25, "b": 0.75}
     assert target.weights == {"SPY": 1.0}

@@ -26,8 +26,7 @@ def test_default_portfolio_json_blends_the_three_builtins(
     assert payload["as_of"] == AS_OF
     assert payload["synthetic"] is True
     assert payload["source"] == "synthetic"
-    strategies = payload["strategies"]
-    assert isinstance(strategies, dict)
+    strategies = {s["sleeve"]: s for s in payload["sleeves"]}
     assert set(strategies) == {"nuclear", "tecl", "klm"}
     expected: dict[str, float] = {}
     for sleeve in strategies.values():
@@ -36,8 +35,7 @@ def test_default_portfolio_json_blends_the_three_builtins(
         assert sleeve["explanation"], "every sleeve explains itself"
         for ticker, weight in weights.items():
             expected[ticker] = expected.get(ticker, 0.0) + sleeve["allocation"] * weight
-    target = payload["target"]
-    assert isinstance(target, dict)
+    target = {line["symbol"]: line["weight"] for line in payload["target"]}
     assert target == pytest.approx(expected, abs=1e-12)
     assert math.isclose(sum(target.values()), 1.0, abs_tol=1e-9)
     allocations = {name: s["allocation"] for name, s in strategies.items()}
@@ -53,11 +51,9 @@ def test_strategy_file_and_builtin_share_the_account(
         '  (weight-equal [(asset "SPY") (asset "TLT")]))\n'
     )
     payload = run_json(capsys, "--strategy", str(path), "--strategy", "tecl")
-    strategies = payload["strategies"]
-    assert isinstance(strategies, dict)
+    strategies = {s["sleeve"]: s for s in payload["sleeves"]}
     assert strategies["halves"]["weights"] == {"SPY": 0.5, "TLT": 0.5}
-    target = payload["target"]
-    assert isinstance(target, dict)
+    target = {line["symbol"]: line["weight"] for line in payload["target"]}
     assert target["SPY"] == pytest.approx(0.25)
     assert target["TLT"] == pytest.approx(0.25)
 

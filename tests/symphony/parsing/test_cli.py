@@ -33,7 +33,9 @@ def test_check_valid_file_as_json(good: Path, capsys: pytest.CaptureFixture[str]
     assert result["file"] == str(good)
     assert result["name"] == "Good"
     assert result["tickers"] == ["SPY", "TLT", "UVXY"]
-    assert result["indicators"] == [{"metric": "rsi", "ticker": "SPY", "window": 10}]
+    assert result["indicators"] == [
+        {"metric": "rsi", "ticker": "SPY", "window": 10, "parameters": {}}
+    ]
     assert result["warmup_sessions"] == 11
     assert result["node_count"] == 5  # if, uvxy, the then-split, spy, tlt
     assert result["errors"] == [] and result["warnings"] == []

@@ -151,49 +151,6 @@ class BacktestResult:
         curve: FloatArray = self.capital * self.benchmark_close / self.benchmark_close[0]
         return curve
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "start": self.start.isoformat(),
-            "end": self.end.isoformat(),
-            "first_defined": self.first_defined.isoformat(),
-            "warmup_sessions": self.warmup_sessions,
-            "sessions": len(self.dates),
-            "capital": self.capital,
-            "final_equity": self.final_equity,
-            "metrics": self.metrics.as_dict(),
-            "costs": self.costs,
-            "cost_breakdown": self.cost_breakdown,
-            "traded_value": self.traded_value,
-            "turnover": self.turnover,
-            "benchmark": self.benchmark,
-            "benchmark_metrics": _benchmark_json(self),
-            "source": self.source,
-            "synthetic": self.synthetic,
-            "notes": list(self.notes),
-            "sleeves": [
-                {
-                    "name": s.name,
-                    "symphony": s.symphony,
-                    "allocation": s.allocation,
-                    "rebalance": s.policy.label(),
-                    "first_defined": s.first_defined.isoformat(),
-                    "final_equity": float(s.equity[-1]),
-                    "metrics": s.metrics.as_dict(),
-                    "costs": s.simulation.total_costs,
-                    "rebalances": int(s.simulation.rebalanced.sum()),
-                    "undefined_days": s.simulation.undefined_days,
-                }
-                for s in self.sleeves
-            ],
-        }
-
-
-def _benchmark_json(result: BacktestResult) -> dict[str, float | None] | None:
-    curve = result.benchmark_equity()
-    if curve is None or not np.isfinite(curve).all():
-        return None
-    return compute_metrics(curve).as_dict()
-
 
 def sleeves_from_specs(
     specs: Sequence[SleeveSpec], load: Callable[[str], Symphony]

@@ -19,9 +19,13 @@ from alchemiser.domain.trading import AccountSnapshot, Fill, Order
 
 
 class RunStatus(StrEnum):
+    """The one status vocabulary of runs: ledger, `trade`, `history`, reports (issue 12)."""
+
     RUNNING = "running"
     COMPLETED = "completed"
     """Reached the end of the cycle (it may still report residual drift)."""
+    PARTIAL = "partial"
+    """Reached the end, but some intended trades did not happen (see the run's errors)."""
     FAILED = "failed"
     """Stopped by an error; everything done before it is recorded."""
     INTERRUPTED = "interrupted"

@@ -8,7 +8,7 @@ check every formula against empyrical-reloaded rather than trusting these lines.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -32,10 +32,6 @@ class Metrics:
     win_rate: float
     best_day: float
     worst_day: float
-
-    def as_dict(self) -> dict[str, float | None]:
-        """JSON-friendly: undefined values (NaN, e.g. a Sharpe with no volatility) become None."""
-        return {k: (None if math.isnan(v) else v) for k, v in asdict(self).items()}
 
 
 def drawdown_series(equity: FloatArray) -> FloatArray:

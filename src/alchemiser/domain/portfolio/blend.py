@@ -45,14 +45,6 @@ class BlendedTarget:
             return 0.0
         return self.attribution.get(ticker, {}).get(sleeve, 0.0) / total
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "weights": dict(self.weights),
-            "attribution": {t: dict(by) for t, by in self.attribution.items()},
-            "allocations": dict(self.allocations),
-            "cash": self.cash,
-        }
-
 
 def blend(
     sleeve_weights: Mapping[str, Mapping[str, float]], allocations: Mapping[str, float]

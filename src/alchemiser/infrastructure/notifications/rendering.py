@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from alchemiser.application.notifications import Notification
-from alchemiser.application.run_report import RunReport
 from alchemiser.application.settings import NotificationEvent
 from alchemiser.domain.errors import ErrorCategory
 
@@ -39,31 +39,19 @@ def _pct(value: float | None, digits: int = 2) -> str:
     return "–" if value is None else f"{value * 100:.{digits}f}%"
 
 
-def _money(value: float | None) -> str:
+def _money(value: Decimal | None) -> str:
+    """Exact decimals from the result, shown to the cent (formatting, not arithmetic)."""
     if value is None:
         return "–"
     return f"-${-value:,.2f}" if value < 0 else f"${value:,.2f}"
 
 
-def _qty(value: float | None) -> str:
-    return "–" if value is None else f"{value:,.6f}".rstrip("0").rstrip(".")
-
-
-def weight_rows(report: RunReport) -> list[dict[str, Any]]:
-    """Target vs final weight per ticker, largest target first (the report's chart and table)."""
-    tickers = sorted(
-        set(report.target) | set(report.final_weights),
-        key=lambda t: (-report.target.get(t, 0.0), t),
-    )
-    return [
-        {
-            "ticker": t,
-            "target": report.target.get(t, 0.0),
-            "final": report.final_weights.get(t, 0.0),
-            "drift": report.final_weights.get(t, 0.0) - report.target.get(t, 0.0),
-        }
-        for t in tickers
-    ]
+def _qty(value: Decimal | None) -> str:
+    """The exact quantity, without trailing zeros ('12.5', '3')."""
+    if value is None:
+        return "–"
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class MessageRenderer:
@@ -98,7 +86,6 @@ class MessageRenderer:
         return {
             "n": notification,
             "report": report,
-            "weights": weight_rows(report) if report is not None else [],
             "errors_by_category": sorted(grouped.items(), key=lambda kv: order.index(kv[0])),
             "body": notification.body,
             "data": notification.data,

@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from alchemiser.application.notifications import Notification
-from alchemiser.application.run_report import RunReport
+from alchemiser.application.results.run import RunResult
 from alchemiser.application.settings import NotificationEvent
 from alchemiser.infrastructure.notifications.rendering import MessageRenderer
 
@@ -17,7 +17,7 @@ class RunReportWriter:
         self._directory = directory
         self._renderer = renderer
 
-    def write(self, report: RunReport) -> Path:
+    def write(self, report: RunResult) -> Path:
         """Same content as the email; returns the file's path for the terminal summary."""
         rendered = self._renderer.render(
             Notification(

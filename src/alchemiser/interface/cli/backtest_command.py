@@ -1,16 +1,15 @@
-"""`alchemiser backtest`: the symphony engine over history, with metrics and an HTML tearsheet."""
+"""`alchemiser backtest`: the symphony engine over history, with metrics and an HTML tearsheet.
+
+`--json` prints docs/schemas/backtest.json (research money is float, see the schema).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.progress import (
     BarColumn,
@@ -21,15 +20,10 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 
 from alchemiser import bootstrap
-from alchemiser.application.backtest import BacktestConfig, BacktestResult, run_backtest
-from alchemiser.application.backtest.backtester import sleeves_from_specs
-from alchemiser.domain.backtest.costs import CostModel
-from alchemiser.domain.backtest.metrics import Metrics, compute_metrics
-from alchemiser.domain.backtest.rebalancing import RebalanceKind, parse_policy
-from alchemiser.domain.errors import ConfigurationError
+from alchemiser.application.backtest import BacktestResult
+from alchemiser.application.services.backtest import BacktestOptions, BacktestService
 from alchemiser.interface.cli.options import (
     JsonFlag,
     PortfolioOption,
@@ -38,9 +32,8 @@ from alchemiser.interface.cli.options import (
     chosen_portfolio,
     parse_date,
 )
-from alchemiser.interface.cli.output import console, err_console, print_json
-
-WARMUP_YEARS = 3
+from alchemiser.interface.cli.output import emit, err_console
+from alchemiser.interface.cli.render.backtest import render_backtest
 
 
 def backtest(
@@ -99,77 +92,29 @@ def backtest(
     """Backtest the strategies (SPEC §11): decide and trade at each close, costs included."""
     settings = bootstrap.load_settings()
     spec = chosen_portfolio(settings, strategy, portfolio)
-    first = parse_date(start, "--start") if start else None
-    config = BacktestConfig(
-        start=first,
-        history_start=_history_start(first, settings.market_data.history_years),
+    options = BacktestOptions(
+        start=parse_date(start, "--start") if start else None,
         end=parse_date(end, "--end") if end else None,
         capital=capital,
-        costs=CostModel(slippage_bps=slippage_bps, fees=fees),
-        rebalance=parse_policy(rebalance) if rebalance else None,
-        benchmark=None if benchmark.strip().lower() == "none" else benchmark.strip().upper(),
-        sleeve_rebalance=_sleeve_rebalance(sleeve_rebalance),
+        slippage_bps=slippage_bps,
+        fees=fees,
+        rebalance=rebalance,
+        sleeve_rebalance=sleeve_rebalance,
+        benchmark=benchmark,
+        report=report,
+        log_scale=log_scale,
+        weights_out=weights_out,
+        equity_out=equity_out,
     )
-    steps = len(spec.sleeves) + 3 + (report is not None)  # symphonies, data, sleeves, simulation
-    with _progress(enabled=not json_output, steps=steps) as step:
-        step("loading symphonies")
-        sleeves = sleeves_from_specs(spec.sleeves, bootstrap.load_symphony)
-        market = bootstrap.market_data_source(settings, source)
-        result = run_backtest(sleeves, market, config, progress=step)
-        if report is not None:
-            step("writing the report")
-            from alchemiser.interface.reports.tearsheet import write_tearsheet
-
-            write_tearsheet(result, report, log_scale=log_scale)
-    if weights_out is not None:
-        weights_frame(result).to_csv(weights_out, float_format="%.8g")
-    if equity_out is not None:
-        equity_frame(result).to_csv(equity_out, float_format="%.6f")
-    if json_output:
-        payload = result.to_json()
-        payload["report"] = str(report) if report else None
-        print_json(payload)
-        return
-    _render(result, report)
-
-
-def weights_frame(result: BacktestResult) -> pd.DataFrame:
-    index = pd.Index([str(d) for d in result.dates], name="date")
-    return pd.DataFrame(result.weights, index=index, columns=list(result.tickers))
-
-
-def equity_frame(result: BacktestResult) -> pd.DataFrame:
-    index = pd.Index([str(d) for d in result.dates], name="date")
-    frame = pd.DataFrame({"portfolio": result.equity}, index=index)
-    for sleeve in result.sleeves:
-        frame[f"sleeve:{sleeve.name}"] = sleeve.equity
-    bench = result.benchmark_equity()
-    if bench is not None:
-        frame[f"benchmark:{result.benchmark}"] = bench
-    return frame
-
-
-def _history_start(start: dt.date | None, history_years: int) -> dt.date | None:
-    """The source's default history (settings.market_data.history_years), extended back when
-    --start asks for an earlier backtest, so indicators still get WARMUP_YEARS of warm-up."""
-    if start is None:
-        return None
-    wanted = start - dt.timedelta(days=round(365.25 * WARMUP_YEARS))
-    default = dt.date.today() - dt.timedelta(days=round(365.25 * history_years))
-    return wanted if wanted < default else None
-
-
-def _sleeve_rebalance(text: str) -> RebalanceKind | None:
-    raw = text.strip().lower()
-    if raw in ("never", "none"):
-        return None
-    allowed = ("weekly", "monthly", "quarterly", "yearly")
-    if raw not in allowed:
-        raise ConfigurationError(
-            f"--sleeve-rebalance {text!r}: expected never, {', '.join(allowed)}",
-            context={"option": "--sleeve-rebalance"},
-        )
-    return RebalanceKind(raw)
+    service = BacktestService(
+        bootstrap.market_data_source(settings, source),
+        bootstrap.load_symphony,
+        history_years=settings.market_data.history_years,
+        tearsheet=_write_tearsheet,
+    )
+    with _progress(enabled=not json_output, steps=service.steps(spec, options)) as step:
+        result = service.run(spec, options, progress=step)
+    emit(result, render_backtest, json_output=json_output)
 
 
 @contextmanager
@@ -192,11 +137,16 @@ def _progress(*, enabled: bool, steps: int) -> Iterator[_Step]:
         progress.update(task, completed=steps)
 
 
+def _write_tearsheet(result: BacktestResult, path: Path, *, log_scale: bool) -> Path:
+    from alchemiser.interface.reports.tearsheet import write_tearsheet  # plotly: only when asked
+
+    return write_tearsheet(result, path, log_scale=log_scale)
+
+
 class _Step:
     def __init__(self, progress: Progress | None, task: TaskID) -> None:
         self._progress = progress
         self._task = task
-
         self._started = False
 
     def __call__(self, description: str) -> None:
@@ -206,60 +156,3 @@ class _Step:
                 self._task, description=description, advance=1 if self._started else 0
             )
             self._started = True
-
-
-def _render(result: BacktestResult, report: Path | None) -> None:
-    if result.synthetic:
-        console.print(
-            f"[bold yellow]SYNTHETIC DATA[/] ({result.source}): simulated prices, not a market "
-            "record.",
-            highlight=False,
-        )
-    console.print(
-        f"Backtest {result.start} → {result.end} · {len(result.dates)} sessions · "
-        f"first defined {result.first_defined} ({result.warmup_sessions} sessions of warm-up) · "
-        f"source {result.source}",
-        highlight=False,
-    )
-    columns: list[tuple[str, Metrics]] = [("Portfolio", result.metrics)]
-    bench = result.benchmark_equity()
-    if bench is not None and np.isfinite(bench).all():
-        columns.append((str(result.benchmark), compute_metrics(bench)))
-    if len(result.sleeves) > 1:
-        columns.extend((s.name, s.metrics) for s in result.sleeves)
-    table = Table(title="Performance")
-    table.add_column("metric")
-    for name, _ in columns:
-        table.add_column(name, justify="right")
-    rows = (
-        ("cumulative return", "cumulative_return", True),
-        ("CAGR", "cagr", True),
-        ("volatility", "volatility", True),
-        ("Sharpe", "sharpe", False),
-        ("Sortino", "sortino", False),
-        ("max drawdown", "max_drawdown", True),
-        ("Calmar", "calmar", False),
-        ("beta", "beta", False),
-        ("alpha", "alpha", True),
-        ("win rate", "win_rate", True),
-        ("best day", "best_day", True),
-        ("worst day", "worst_day", True),
-    )
-    for label, key, pct in rows:
-        table.add_row(label, *(_fmt(getattr(m, key), pct) for _, m in columns))
-    console.print(table)
-    console.print(
-        f"Final equity [bold]${result.final_equity:,.2f}[/] from ${result.capital:,.2f} · "
-        f"costs ${result.costs:,.2f} · turnover {result.turnover:.0%} a year",
-        highlight=False,
-    )
-    for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
-    if report is not None:
-        console.print(f"Report written to {report}", highlight=False)
-
-
-def _fmt(value: float, pct: bool) -> str:
-    if math.isnan(value):
-        return "n/a"
-    return f"{value:.2%}" if pct else f"{value:.2f}"

@@ -9,9 +9,11 @@ from pydantic import SecretStr
 from rich.table import Table
 
 from alchemiser import bootstrap
+from alchemiser.application.results.config import ConfigCheckResult
+from alchemiser.application.services.config_check import config_check
 from alchemiser.domain.redaction import MASK
 from alchemiser.interface.cli.options import JsonFlag
-from alchemiser.interface.cli.output import console, print_json
+from alchemiser.interface.cli.output import console, emit, print_json
 
 app = typer.Typer(help="Inspect and validate the effective settings.", no_args_is_help=True)
 
@@ -61,14 +63,19 @@ def show(json_output: JsonFlag = False) -> None:
 @app.command()
 def check(json_output: JsonFlag = False) -> None:
     """Validate settings and the portfolio file; exits non-zero on the first problem."""
-    data = effective_settings()  # raises ConfigurationError, rendered by main
-    bootstrap.check_broker_settings(bootstrap.load_settings())  # the keys and URLs trade uses
-    if json_output:
-        print_json({"ok": True, "portfolio": data["portfolio"]})
-    else:
-        sleeves = data["portfolio"]["sleeves"]
-        listing = ", ".join(f"{n} {s['allocation']:g}" for n, s in sleeves.items())
-        console.print(f"[green]Configuration OK[/] — sleeves: {listing}")
+    settings = bootstrap.load_settings()  # raises ConfigurationError, rendered by main
+    bootstrap.check_broker_settings(settings)  # the keys and URLs trade uses
+    result = config_check(
+        bootstrap.portfolio_of(settings),
+        broker=settings.broker,
+        market_data=str(settings.market_data.source),
+    )
+    emit(result, _render_check, json_output=json_output)
+
+
+def _render_check(result: ConfigCheckResult) -> None:
+    listing = ", ".join(f"{s.sleeve} {s.allocation:g}" for s in result.sleeves)
+    console.print(f"[green]Configuration OK[/] — sleeves: {listing}")
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

@@ -19,6 +19,7 @@ from alchemiser.interface.cli import (
     data_commands,
     notify_commands,
     replay_command,
+    schema_command,
     signal_command,
     symphony_commands,
     trade_commands,
@@ -43,6 +44,7 @@ app.command("replay")(replay_command.replay)
 app.command("trade")(trade_commands.trade)
 app.command("status")(trade_commands.status)
 app.command("history")(trade_commands.history)
+app.command("schema")(schema_command.schema)
 
 _state = {"verbose": False}
 
@@ -85,17 +87,19 @@ def main(argv: list[str] | None = None) -> int:
             show()
         return exc.exit_code
     except Exception as exc:
-        return _report(exc)
+        return _report(exc, json_output="--json" in (sys.argv[1:] if argv is None else argv))
     return result if isinstance(result, int) else 0
 
 
-def _report(exc: Exception) -> int:
+def _report(exc: Exception, *, json_output: bool) -> int:
     try:
         redactor = bootstrap.redactor_for(bootstrap.load_settings())
     except AlchemiserError:
         redactor = Redactor()
     record = ErrorHandler(redact=redactor).handle(exc, component="cli", log=False)
-    render_error(record, verbose=_state["verbose"] or "--verbose" in sys.argv)
+    render_error(
+        record, verbose=_state["verbose"] or "--verbose" in sys.argv, json_output=json_output
+    )
     return record.category.exit_code
 
 

@@ -1,23 +1,23 @@
-"""`alchemiser symphony check|convert`: validate symphony files and move them between forms."""
+"""`alchemiser symphony check|convert`: validate symphony files and move them between forms.
+
+`check --json` prints docs/schemas/symphony-check.json.
+"""
 
 from __future__ import annotations
 
-import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 
 from alchemiser import bootstrap
-from alchemiser.domain.errors import AlchemiserError, StrategyError, SymphonyParseError
-from alchemiser.domain.portfolio.sleeves import SYMPHONY_SUFFIXES
-from alchemiser.domain.symphony.clj_writer import to_clj
-from alchemiser.domain.symphony.composer_json import dumps_composer_json
-from alchemiser.domain.symphony.validator import Problem, Severity, ValidationReport, validate
+from alchemiser.application.services.symphony import SymphonyService
+from alchemiser.domain.errors import StrategyError
 from alchemiser.interface.cli.options import JsonFlag
-from alchemiser.interface.cli.output import console, print_json
+from alchemiser.interface.cli.output import console, emit
+from alchemiser.interface.cli.render.symphony import render_check
 
 app = typer.Typer(
     help="Check and convert symphony files (.clj or Composer JSON).", no_args_is_help=True
@@ -29,66 +29,6 @@ class TargetFormat(StrEnum):
     CLJ = "clj"
 
 
-def check_one(ref: str) -> dict[str, Any]:
-    """Parse and validate one symphony; a result dict whether it is valid or not."""
-    started = time.perf_counter()
-    try:
-        symphony = bootstrap.load_symphony(ref)
-    except AlchemiserError as exc:
-        return {
-            "file": ref,
-            "ok": False,
-            "parse_seconds": round(time.perf_counter() - started, 6),
-            "errors": _errors_of(exc),
-            "warnings": [],
-        }
-    parse_seconds = time.perf_counter() - started
-    report = validate(symphony)
-    return _report_dict(ref, report, symphony.name, parse_seconds)
-
-
-def _errors_of(exc: AlchemiserError) -> list[dict[str, Any]]:
-    if isinstance(exc, SymphonyParseError):
-        many = getattr(exc, "errors", None) or (exc,)
-        return [
-            {"message": e.reason, "line": e.line, "column": e.column, "text": str(e)} for e in many
-        ]
-    return [{"message": exc.message, "line": None, "column": None, "text": exc.message}]
-
-
-def _problem_dict(problem: Problem, source: str) -> dict[str, Any]:
-    line, column = problem.position or (None, None)
-    return {
-        "message": problem.message,
-        "line": line,
-        "column": column,
-        "text": problem.render(source),
-    }
-
-
-def _report_dict(
-    ref: str, report: ValidationReport, name: str, parse_seconds: float
-) -> dict[str, Any]:
-    return {
-        "file": ref,
-        "ok": report.ok,
-        "name": name,
-        "parse_seconds": round(parse_seconds, 6),
-        "tickers": list(report.tickers),
-        "indicators": [
-            {"metric": i.metric.value, "ticker": i.ticker, "window": i.window, **dict(i.params)}
-            for i in report.indicators
-        ],
-        "warmup_sessions": report.warmup_sessions,
-        "node_count": report.node_count,
-        "distinct_nodes": report.distinct_nodes,
-        "errors": [_problem_dict(p, ref) for p in report.problems if p.severity is Severity.ERROR],
-        "warnings": [
-            _problem_dict(p, ref) for p in report.problems if p.severity is Severity.WARNING
-        ],
-    }
-
-
 @app.command()
 def check(
     files: Annotated[
@@ -98,64 +38,10 @@ def check(
     json_output: JsonFlag = False,
 ) -> None:
     """Parse and validate each symphony: errors with file:line:column, tickers, warm-up, size."""
-    results = [check_one(ref) for ref in _expand(files)]
-    if json_output:
-        print_json({"files": results, "ok": all(r["ok"] for r in results)})
-    else:
-        for result in results:
-            _print_result(result)
-        bad = sum(not r["ok"] for r in results)
-        if len(results) > 1:
-            total = sum(r["parse_seconds"] for r in results)
-            console.print(
-                f"{len(results) - bad} of {len(results)} valid; parsed in {total:.3f} s",
-                highlight=False,
-                soft_wrap=True,
-            )
-    if not all(r["ok"] for r in results):
+    result = SymphonyService(bootstrap.load_symphony).check(files)
+    emit(result, render_check, json_output=json_output)
+    if not result.ok:
         raise typer.Exit(StrategyError.category.exit_code)
-
-
-def _expand(refs: list[str]) -> list[str]:
-    """A folder stands for the symphony files in it (.clj, .edn and .json, sorted)."""
-    out: list[str] = []
-    for ref in refs:
-        folder = Path(ref)
-        if folder.is_dir():
-            found = sorted(p for p in folder.iterdir() if p.suffix.lower() in SYMPHONY_SUFFIXES)
-            out.extend(str(p) for p in found)
-            if not found:
-                out.append(ref)  # reported as "is a directory" with what to do
-        else:
-            out.append(ref)
-    return out
-
-
-def _print_result(result: dict[str, Any]) -> None:
-    file = escape(result["file"])
-    ms = result["parse_seconds"] * 1000
-    if "name" in result:
-        mark = "[green]ok[/]" if result["ok"] else "[red]invalid[/]"
-        console.print(
-            f"{mark} {file} — {escape(result['name'])}: {result['node_count']} nodes, "
-            f"{len(result['tickers'])} tickers, warm-up {result['warmup_sessions']} sessions, "
-            f"parsed in {ms:.1f} ms",
-            highlight=False,
-            soft_wrap=True,
-        )
-        console.print(
-            f"  tickers: {escape(', '.join(result['tickers']))}", highlight=False, soft_wrap=True
-        )
-    else:
-        console.print(
-            f"[red]invalid[/] {file} (after {ms:.1f} ms)", highlight=False, soft_wrap=True
-        )
-    for problem in result["errors"]:
-        console.print(f"  [red]error[/] {escape(problem['text'])}", highlight=False, soft_wrap=True)
-    for problem in result["warnings"]:
-        console.print(
-            f"  [yellow]warning[/] {escape(problem['text'])}", highlight=False, soft_wrap=True
-        )
 
 
 @app.command()
@@ -171,13 +57,12 @@ def convert(
 ) -> None:
     """Write a symphony as Composer JSON or as `.clj` text (built-ins included)."""
     target = to or _format_of(output)
-    symphony = bootstrap.load_symphony(file)
-    text = dumps_composer_json(symphony) if target is TargetFormat.JSON else to_clj(symphony)
+    result = SymphonyService(bootstrap.load_symphony).convert(file, target.value)
     if output is None:
-        console.file.write(text)
+        console.file.write(result.text)
         console.file.flush()
         return
-    data = text.encode("utf-8")
+    data = result.text.encode("utf-8")
     try:
         output.write_bytes(data)
     except OSError as exc:

@@ -1,0 +1,1 @@
+"""Rich terminal renderers: each draws one result model and computes nothing."""

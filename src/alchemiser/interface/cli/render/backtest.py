@@ -1,0 +1,65 @@
+"""`backtest`: the metrics table, final equity, costs, notes."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from alchemiser.application.results.backtest import BacktestSummary, MetricsView
+from alchemiser.interface.cli.output import console
+
+_ROWS = (
+    ("cumulative return", "cumulative_return", True),
+    ("CAGR", "cagr", True),
+    ("volatility", "volatility", True),
+    ("Sharpe", "sharpe", False),
+    ("Sortino", "sortino", False),
+    ("max drawdown", "max_drawdown", True),
+    ("Calmar", "calmar", False),
+    ("beta", "beta", False),
+    ("alpha", "alpha", True),
+    ("win rate", "win_rate", True),
+    ("best day", "best_day", True),
+    ("worst day", "worst_day", True),
+)
+
+
+def render_backtest(result: BacktestSummary) -> None:
+    if result.synthetic:
+        console.print(
+            f"[bold yellow]SYNTHETIC DATA[/] ({result.source}): simulated prices, not a market "
+            "record.",
+            highlight=False,
+        )
+    console.print(
+        f"Backtest {result.start} → {result.end} · {result.sessions} sessions · "
+        f"first defined {result.first_defined} ({result.warmup_sessions} sessions of warm-up) · "
+        f"source {result.source}",
+        highlight=False,
+    )
+    columns: list[tuple[str, MetricsView]] = [("Portfolio", result.metrics)]
+    if result.benchmark and result.benchmark_metrics is not None:
+        columns.append((result.benchmark, result.benchmark_metrics))
+    if len(result.sleeves) > 1:
+        columns.extend((s.sleeve, s.metrics) for s in result.sleeves)
+    table = Table(title="Performance")
+    table.add_column("metric")
+    for name, _ in columns:
+        table.add_column(name, justify="right")
+    for label, key, pct in _ROWS:
+        table.add_row(label, *(_fmt(getattr(m, key), pct) for _, m in columns))
+    console.print(table)
+    console.print(
+        f"Final equity [bold]${result.final_equity:,.2f}[/] from ${result.capital:,.2f} · "
+        f"costs ${result.costs:,.2f} · turnover {result.turnover:.0%} a year",
+        highlight=False,
+    )
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    if result.report_file is not None:
+        console.print(f"Report written to {result.report_file}", highlight=False)
+
+
+def _fmt(value: float | None, pct: bool) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.2%}" if pct else f"{value:.2f}"

@@ -1,0 +1,60 @@
+"""`signal`: each sleeve's allocation (and why, with --explain) and the blended target."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from alchemiser.application.results.signal import SignalResult
+from alchemiser.domain.errors import ErrorCategory
+from alchemiser.interface.cli.output import console, err_console
+
+
+def render_signal(result: SignalResult, *, explain: bool) -> None:
+    when = "no date" if result.as_of is None else result.as_of.isoformat()
+    if result.synthetic:
+        console.print(
+            f"[bold yellow]SYNTHETIC DATA[/] ({result.source}): simulated prices, not a market "
+            "signal.",
+            highlight=False,
+        )
+    live = " · decision-time price as today's close" if result.live_price else ""
+    console.print(f"Signal as of [bold]{when}[/] · source {result.source}{live}", highlight=False)
+    for sleeve in result.sleeves:
+        if sleeve.ok:
+            console.print(
+                f"\n[bold]{sleeve.sleeve}[/] · {sleeve.allocation:.0%} of the account · "
+                f"{sleeve.name} · {sleeve.as_of}",
+                highlight=False,
+            )
+            table = Table()
+            table.add_column("ticker", style="cyan")
+            table.add_column("weight", justify="right")
+            for ticker, weight in sleeve.weights.items():
+                table.add_row(ticker, f"{weight:.2%}")
+            console.print(table)
+        else:
+            console.print(f"[bold red]{sleeve.sleeve} failed:[/] {sleeve.error}", highlight=False)
+            category = (sleeve.error_category or ErrorCategory.STRATEGY).value.upper()
+            err_console.print(
+                f"[bold red]{category} error[/] in sleeve {sleeve.sleeve}: {sleeve.error}\n"
+                f"[yellow]What to do:[/] {sleeve.suggested_action}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        if explain:
+            for step in sleeve.explanation:
+                console.print(str(step), markup=False, highlight=False)
+    failed = [s.sleeve for s in result.sleeves if not s.ok]
+    title = "Blended target" + ("" if result.complete else " (INCOMPLETE: failed sleeves missing)")
+    console.print(f"\n[bold]{title}[/]", highlight=False)
+    table = Table()
+    table.add_column("ticker", style="cyan")
+    table.add_column("weight", justify="right")
+    table.add_column("wanted by")
+    for line in result.target:
+        by = ", ".join(f"{s} {w:.2%}" for s, w in line.sleeves.items())
+        table.add_row(line.symbol, f"{line.weight:.2%}", by)
+    if result.cash > 1e-9:
+        label = f"(failed: {', '.join(failed)})" if failed else "(unallocated)"
+        table.add_row(label, f"{result.cash:.2%}", "")
+    console.print(table)
