@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator, FormatChecker
 
 from alchemiser import bootstrap
 from alchemiser.application.replay.cut_market import CutMarketData
@@ -24,6 +25,7 @@ from alchemiser.interface.cli.main import main
 
 from .conftest import FINGERPRINT, START, Perturbed, service
 
+ROOT = Path(__file__).resolve().parents[2]
 END = dt.date(2016, 2, 29)  # 39 sessions; benchmarks/replay.py runs 1 and 10 years
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -157,6 +159,8 @@ def test_cli_json_and_fail_above(capsys: pytest.CaptureFixture[str], tmp_path: P
     payload = json.loads(capsys.readouterr().out)
     assert payload["sessions"] == 4
     assert set(payload["parity"]) >= {"final_equity_gap_bp", "tracking_error_bp"}
+    schema = json.loads((ROOT / "docs" / "schemas" / "replay.json").read_text(encoding="utf-8"))
+    Draft202012Validator(schema, format_checker=FormatChecker()).validate(payload)
     assert "Replay vs backtest" in (tmp_path / "parity.html").read_text()
     assert main([*argv, "--fail-above", "-1"]) == 17  # resumed: nothing replayed again
     capsys.readouterr()

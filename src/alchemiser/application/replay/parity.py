@@ -13,10 +13,15 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from pydantic import BaseModel, Field
 
 from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.application.replay.progress import SessionRecord
+from alchemiser.application.results.replay import (
+    DifferingDay,
+    ParityFigures,
+    ParityReport,
+    RunWithErrors,
+)
 from alchemiser.domain.backtest.costs import CostModel
 from alchemiser.domain.backtest.metrics import SESSIONS_PER_YEAR
 from alchemiser.domain.backtest.rebalancing import RebalanceKind, RebalancePolicy
@@ -29,55 +34,6 @@ from alchemiser.domain.symphony.tree import Symphony
 
 HOLDING_TOLERANCE = 0.005
 """Weights closer than half a percentage point count as the same holdings."""
-
-
-class ParityFigures(BaseModel):
-    final_equity_gap_bp: float
-    """(replay final equity / backtest final equity − 1), in basis points."""
-    tracking_error_bp: float
-    """Annualised standard deviation of the daily return difference, in basis points."""
-    tracking_mean_bp: float
-    tracking_max_bp: float
-    """Largest absolute daily return difference, in basis points."""
-    fills_off_close_bp: float
-    """What the replay's fills cost against the close, summed as a fraction of each day's
-    equity (bp): the part of the gap the limit ladder and the spread (one tick at least) make."""
-    unexplained_bp: float
-    """Log gap ln(replay / backtest) plus fills_off_close_bp: what thresholds (min drift, min
-    order), rounding and cash leave over."""
-
-
-class DifferingDay(BaseModel):
-    session: dt.date
-    max_weight_gap: float
-    tickers: list[str]
-    reasons: list[str]
-
-
-class RunWithErrors(BaseModel):
-    session: dt.date
-    run_id: str
-    status: str
-    errors: list[str]
-
-
-class ParityReport(BaseModel):
-    start: dt.date
-    end: dt.date
-    sessions: int
-    source: str
-    slippage_bps: float
-    fees: bool
-    replay_final_equity: float
-    backtest_final_equity: float
-    parity: ParityFigures
-    turnover: dict[str, float]
-    """Average annual one-way turnover of each path (entry excluded)."""
-    differing_days: list[DifferingDay] = Field(default_factory=list)
-    reasons: dict[str, int] = Field(default_factory=dict)
-    runs_with_errors: list[RunWithErrors] = Field(default_factory=list)
-    equity: dict[str, list[float]] = Field(default_factory=dict)
-    """`replay` and `backtest` curves on the replayed sessions."""
 
 
 def blended_backtest(

@@ -25,9 +25,10 @@ from alchemiser.application.ports.ledger import Ledger
 from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.application.rebalancing_orchestrator import RebalancingOrchestrator
 from alchemiser.application.replay.cut_market import CutMarketData
-from alchemiser.application.replay.parity import ParityReport, blended_backtest, parity_report
+from alchemiser.application.replay.parity import blended_backtest, parity_report
 from alchemiser.application.replay.progress import ProgressStore, SessionRecord
 from alchemiser.application.replay.range_signals import RangeStrategyManager
+from alchemiser.application.results.replay import ParityReport
 from alchemiser.application.settings import (
     ExecutionSettings,
     MarketDataSettings,

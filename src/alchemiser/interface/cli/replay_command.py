@@ -24,7 +24,7 @@ from rich.table import Table
 
 from alchemiser import bootstrap
 from alchemiser.application.error_handler import ErrorHandler
-from alchemiser.application.replay.parity import ParityReport
+from alchemiser.application.results.replay import ParityReport
 from alchemiser.domain.backtest.costs import CostModel
 from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption, parse_date
 from alchemiser.interface.cli.output import console, print_json
