@@ -14,9 +14,11 @@ from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.domain.errors import AlchemiserError
 from alchemiser.domain.redaction import Redactor
 from alchemiser.interface.cli import (
+    autopilot_commands,
     backtest_command,
     config_commands,
     data_commands,
+    halt_commands,
     notify_commands,
     replay_command,
     schema_command,
@@ -45,6 +47,9 @@ app.command("trade")(trade_commands.trade)
 app.command("status")(trade_commands.status)
 app.command("history")(trade_commands.history)
 app.command("schema")(schema_command.schema)
+app.add_typer(autopilot_commands.app, name="autopilot")
+app.command("halt")(halt_commands.halt)
+app.command("resume")(halt_commands.resume)
 
 _state = {"verbose": False}
 
