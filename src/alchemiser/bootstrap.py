@@ -301,8 +301,8 @@ def replay_service(
     import sqlalchemy as sa
 
     from alchemiser.application.replay.service import ReplayService, ReplaySettings
-    from alchemiser.infrastructure.ledger import SqlLedger
-    from alchemiser.infrastructure.ledger.repository import create_ledger_engine
+    from alchemiser.infrastructure.ledger import SqlLedger, create_ledger_engine
+    from alchemiser.infrastructure.ledger.cycle_lock import DatabaseCycleLock
     from alchemiser.infrastructure.replay_progress import JsonLinesProgress
     from alchemiser.infrastructure.sim_broker import SimBroker, config_from_settings
 
@@ -340,6 +340,7 @@ def replay_service(
             rebalance=settings.rebalance,
         ),
         errors=errors,
+        cycle_lock=DatabaseCycleLock(engine),
         precompute=precompute,
     )
 

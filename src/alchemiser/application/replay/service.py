@@ -21,6 +21,7 @@ from typing import Any
 from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.ports.broker import Broker
 from alchemiser.application.ports.calendar import TradingCalendar
+from alchemiser.application.ports.cycle_lock import CycleLock
 from alchemiser.application.ports.ledger import Ledger
 from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.application.rebalancing_orchestrator import RebalancingOrchestrator
@@ -76,6 +77,7 @@ class ReplayService:
         load_symphony: Callable[[str], Symphony],
         settings: ReplaySettings,
         errors: ErrorHandler,
+        cycle_lock: CycleLock,
         precompute: bool = True,
     ) -> None:
         self._source = source
@@ -86,6 +88,7 @@ class ReplayService:
         self._load = load_symphony
         self._settings = settings
         self._errors = errors
+        self._cycle_lock = cycle_lock
         self._precompute = precompute
 
     def sessions(self, start: dt.date, end: dt.date) -> list[dt.date]:
@@ -212,6 +215,7 @@ class ReplayService:
             strategy=self._settings.strategy,
             rebalance=self._settings.rebalance,
             errors=self._errors,
+            cycle_lock=self._cycle_lock,
         )
         result = engine.run(CycleRequest(portfolio=portfolio, mode="replay", config=config))
         account = broker.account()
