@@ -65,6 +65,14 @@ def redactor_for(settings: Settings) -> Redactor:
     return Redactor(settings.secret_values())
 
 
+def secret_looking_values() -> list[str]:
+    """Values of variables whose names say secret (environment and `.env`), for the redactor
+    when the settings themselves could not be read."""
+    from alchemiser.infrastructure.config.settings_errors import secret_looking_values
+
+    return secret_looking_values()
+
+
 def setup_logging(settings: Settings, *, verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     configure_logging(level=level, json_lines=settings.log_json, redactor=redactor_for(settings))

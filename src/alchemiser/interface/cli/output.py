@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from rich.console import Console
+from rich.text import Text
 
 from alchemiser.application.error_handler import ErrorRecord
 from alchemiser.application.results.error import ErrorEnvelope
@@ -49,14 +50,15 @@ def render_error(record: ErrorRecord, *, verbose: bool, json_output: bool = Fals
             err_console.print(record.traceback, markup=False, highlight=False)
         return
     where = ", ".join(f"{k}={v}" for k, v in record.context.items() if v is not None)
-    text = (
-        f"[bold red]{record.category.value.upper()} error[/] in {record.component}: "
-        f"{record.message}"
-    )
+    # Styled by Text spans, never by markup: messages hold `[sleeves]`, `[then …]` literally.
+    text = Text()
+    text.append(f"{record.category.value.upper()} error", style="bold red")
+    text.append(f": {record.message}")
     if where:
-        text += f" [dim]({where})[/]"
-    text += f"\n[yellow]What to do:[/] {record.suggested_action}"
-    err_console.print(text, markup=True, highlight=False, soft_wrap=True)
+        text.append(f" ({where})", style="dim")
+    text.append("\nWhat to do:", style="yellow")
+    text.append(f" {record.suggested_action}")
+    err_console.print(text, highlight=False, soft_wrap=True)
     if verbose:
         err_console.print(record.traceback, markup=False, highlight=False)
 
