@@ -23,6 +23,7 @@ from alchemiser.application.error_handler import ErrorHandler, ErrorRecord
 from alchemiser.application.execution import ExecutionStatus
 from alchemiser.application.ports.broker import Broker
 from alchemiser.application.ports.calendar import TradingCalendar
+from alchemiser.application.ports.halt import HaltSwitch
 from alchemiser.application.ports.ledger import (
     Ledger,
     RunInfo,
@@ -46,7 +47,12 @@ from alchemiser.application.settings import (
 )
 from alchemiser.application.strategy_manager import PortfolioSignal, StrategyManager
 from alchemiser.domain.attribution.runs import keep_failed_sleeves
-from alchemiser.domain.errors import DataQualityError, MarketClosedError, TradingError
+from alchemiser.domain.errors import (
+    DataQualityError,
+    MarketClosedError,
+    TradingError,
+    TradingHaltedError,
+)
 from alchemiser.domain.market.quality import check_quality, enforce
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
 from alchemiser.domain.symphony.evaluator import required_tickers
@@ -103,6 +109,7 @@ class TradingEngine:
         strategy: StrategySettings,
         rebalance: RebalanceSettings,
         errors: ErrorHandler,
+        halt: HaltSwitch | None = None,
     ) -> None:
         self._broker = broker
         self._ledger = ledger
@@ -116,6 +123,7 @@ class TradingEngine:
         self._strategy = strategy
         self._cash_reserve = Decimal(repr(rebalance.cash_reserve))
         self._errors = errors
+        self._halt = halt
 
     def run(self, request: CycleRequest) -> CycleResult:
         run_id = new_run_id()
@@ -149,6 +157,7 @@ class TradingEngine:
             self._check_trading_window(run_id, clock, request, result)
             if not request.dry_run:
                 result.notes += self._orchestrator.recover(run_id, stale)
+            self._check_halt(run_id, request, result)
             result.signal = self._signals(run_id, request.portfolio, result)
             result.target = self._target(run_id, result.signal, result)
             self._quality_gate(request.portfolio, result.signal, result.trading_day)
@@ -159,7 +168,7 @@ class TradingEngine:
             self._collect_execution_errors(result.outcome, result)
             result.timings |= result.outcome.timings
             result.status = RunStatus.DRY_RUN if request.dry_run else RunStatus.COMPLETED
-        except MarketClosedError as exc:
+        except (MarketClosedError, TradingHaltedError) as exc:
             result.status = RunStatus.REFUSED
             self._record_failure(run_id, exc, result)
         except Exception as exc:  # every failure is recorded and ends the run; never retried
@@ -203,6 +212,27 @@ class TradingEngine:
                 "window_start": self._execution.window_start,
             },
             suggested_action="Run inside the trading window, or pass --force to trade anyway.",
+        )
+
+    def _check_halt(self, run_id: str, request: CycleRequest, result: CycleResult) -> None:
+        """The kill switch (SPEC §15): checked after reconciliation, before any plan, so a
+        halted account still has its orders driven to a final state but gets no new one."""
+        state = self._halt.current() if self._halt is not None else None
+        if state is None:
+            return
+        message = (
+            f"trading is halted since {state.since:%Y-%m-%d %H:%M} UTC by {state.source}: "
+            f"{state.reason}"
+        )
+        if request.dry_run:
+            note = f"{message}; a dry run places no order, continuing"
+            result.notes.append(note)
+            self._ledger.record_event(run_id, "halt", note)
+            return
+        raise TradingHaltedError(
+            message,
+            context={"halted_by": state.source, "since": state.since.isoformat()},
+            suggested_action="`alchemiser resume` lifts the halt once the cause is dealt with.",
         )
 
     def _stale_runs(self) -> tuple[list[RunSummary], TradingError | None]:

@@ -9,7 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from alchemiser.domain.errors import DataError
-from alchemiser.domain.symphony.indicators import compute_indicator, indicator_warmup
+from alchemiser.domain.symphony.indicators import (
+    RETURN_METRICS,
+    compute_indicator,
+    compute_return_indicator,
+    indicator_warmup,
+)
 from alchemiser.domain.symphony.tree import Metric
 
 NAN = np.nan
@@ -224,3 +229,79 @@ def test_metric_names_are_accepted_and_unknown_ones_are_data_errors() -> None:
     assert compute_indicator("cumulative-return", closes, 1)[2] == 100.0  # type: ignore[arg-type]
     with pytest.raises(DataError, match="unknown indicator 'rsx'"):
         compute_indicator("rsx", closes, 1)  # type: ignore[arg-type]
+
+
+# -- from a return stream (how a group is scored, issue 19) ---------------------------------------
+RETURNS = np.concatenate(([NAN], CLOSES[1:] / CLOSES[:-1] - 1.0))
+
+
+@pytest.mark.parametrize("window", WINDOWS)
+def test_cumulative_return_of_a_stream_compounds_the_window(window: int) -> None:
+    ours = compute_return_indicator(Metric.CUMULATIVE_RETURN, RETURNS, window)
+    assert_same(ours, talib.ROC(CLOSES, window), tol=1e-9)
+
+
+@pytest.mark.parametrize("window", [1, 2, 5, 20])
+def test_max_drawdown_of_a_stream_is_the_drawdown_of_its_window_curve(window: int) -> None:
+    ours = compute_return_indicator(Metric.MAX_DRAWDOWN, RETURNS, window, np.isfinite(CLOSES))
+    expected = np.full(len(CLOSES), NAN)
+    for t in range(window - 1, len(CLOSES)):  # the closes themselves, by a plain loop
+        closes = CLOSES[t - window + 1 : t + 1]
+        expected[t] = max((1 - closes[i] / max(closes[: i + 1])) * 100 for i in range(window))
+    assert_same(ours, expected, tol=1e-9)
+
+
+@pytest.mark.parametrize("window", [2, 5])
+def test_stdev_and_mean_of_a_stream_match_talib(window: int) -> None:
+    sigma = compute_return_indicator(Metric.STDEV_RETURN, RETURNS, window)
+    mean = compute_return_indicator(Metric.MOVING_AVERAGE_RETURN, RETURNS, window)
+    assert_same(sigma[1:], talib.STDDEV(RETURNS[1:], window, 1.0) * 100.0)
+    assert_same(mean[1:], talib.SMA(RETURNS[1:], window) * 100.0)
+
+
+def test_price_metrics_are_refused_on_a_stream() -> None:
+    with pytest.raises(DataError, match="returns alone"):
+        compute_return_indicator(Metric.RSI, RETURNS, 5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from([*sorted(RETURN_METRICS), Metric.STDEV_PRICE, Metric.MOVING_AVERAGE_PRICE]),
+    st.integers(1, 8),
+    st.integers(0, 2**32 - 1),
+    st.integers(10, 40),
+)
+def test_a_window_value_depends_on_the_window_alone_bit_for_bit(
+    metric: Metric, window: int, seed: int, split: int
+) -> None:
+    """Two series equal from `split` on give identical bits once a window lies after it."""
+    rng = np.random.default_rng(seed)
+    first = rng.normal(0.0, 0.03, 60)
+    second = first.copy()
+    second[:split] = rng.normal(0.0, 0.05, split)  # a different history before the window
+    if metric in RETURN_METRICS:
+        a = compute_return_indicator(metric, first, window)
+        b = compute_return_indicator(metric, second, window)
+    else:
+        a = compute_indicator(metric, 50.0 + first, window)
+        b = compute_indicator(metric, 50.0 + second, window)
+    np.testing.assert_array_equal(a[split + window :], b[split + window :])
+
+
+@pytest.mark.parametrize("value", [0.1, 1 / 3, 0.0007, 123.456])
+def test_a_window_of_equal_values_has_a_sigma_of_exactly_zero(value: float) -> None:
+    flat = np.full(12, value)
+    assert (compute_return_indicator(Metric.STDEV_RETURN, flat, 5)[4:] == 0.0).all()
+    assert (compute_indicator(Metric.STDEV_PRICE, flat, 5)[4:] == 0.0).all()
+    gappy = np.array([value, NAN, value, value])
+    np.testing.assert_array_equal(
+        compute_return_indicator(Metric.STDEV_RETURN, gappy, 1), [0.0, NAN, 0.0, 0.0]
+    )
+    np.testing.assert_array_equal(
+        compute_indicator(Metric.STDEV_PRICE, gappy, 2), [NAN, NAN, NAN, 0.0]
+    )
+
+
+def test_equal_values_can_fool_a_naive_sigma() -> None:
+    """The premise of the test above: np.std of equal values is not always 0."""
+    assert any(np.std(np.full(5, v)) > 0.0 for v in (0.1, 1 / 3, 0.0007, 123.456))

@@ -418,13 +418,14 @@ def test_identical_subtrees_are_evaluated_once(monkeypatch: pytest.MonkeyPatch) 
     from alchemiser.domain.symphony import evaluator
 
     calls: list[str] = []
-    real = evaluator.compute_indicator
+    for name in ("compute_indicator", "compute_return_indicator"):
+        real = getattr(evaluator, name)
 
-    def counting(metric: Metric, closes: np.ndarray, window: int | None, **params: float):  # type: ignore[no-untyped-def]
-        calls.append(str(metric))
-        return real(metric, closes, window, **params)
+        def counting(metric: Metric, series: np.ndarray, window: int | None, _real=real, **kw):  # type: ignore[no-untyped-def]
+            calls.append(str(metric))
+            return _real(metric, series, window, **kw)
 
-    monkeypatch.setattr(evaluator, "compute_indicator", counting)
+        monkeypatch.setattr(evaluator, name, counting)
     hist = history(
         A=geometric(1.0, 0.1, -0.1, 0.2), B=[1.0] * 4, C=geometric(1.0, 0.05, 0.05, 0.05)
     )

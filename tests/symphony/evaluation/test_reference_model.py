@@ -194,15 +194,17 @@ class Reference:
                 prices = self.closes[ticker]
                 total += held[ticker] * (prices[s] / prices[s - 1] - 1.0)
             stream[s] = total
+        # 1.0 on every defined day whose own return is unknown (the first defined day, or after
+        # an unknown return); then compounding while the returns are known
         equity = [math.nan] * SESSIONS
         starts = self.run_starts.setdefault(id(node), [])
-        for s in range(1, SESSIONS):
-            if not math.isnan(stream[s]):
-                base = equity[s - 1] if not math.isnan(equity[s - 1]) else 1.0
-                if math.isnan(equity[s - 1]):
-                    starts.append(s - 1)
-                equity[s - 1] = base
-                equity[s] = base * (1.0 + stream[s])
+        for s in range(SESSIONS):
+            if math.isnan(stream[s]):
+                if self.at(node, s).alloc is not None:
+                    starts.append(s)
+                    equity[s] = 1.0
+            else:
+                equity[s] = equity[s - 1] * (1.0 + stream[s])
         return np.array(equity)
 
 

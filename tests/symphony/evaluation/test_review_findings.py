@@ -47,3 +47,17 @@ def test_a_restarted_equity_curve_does_not_invent_a_return_across_the_restart() 
     g = Group("g", If(cond(price("Z"), ">", 0.0), halves, halves))
     node = Filter(ind(Metric.CUMULATIVE_RETURN, None, 1), Selection.TOP, 1, (g, C))
     assert _rows(node, hist) == [None] + [{"C": 1.0}] * 5
+
+
+def test_an_equity_curve_starts_on_the_first_defined_day_without_looking_ahead() -> None:
+    # G = ½A + ½B becomes defined on day 3 (Z has no close before). Its curve is 1.0 on day 3
+    # whether or not day 4 is known yet; C costs 0.5. Filter by current price, top 1, over
+    # (G, C): on day 3 G (1.0) beats C (0.5), in a backtest over five days and live on day 3.
+    rising = geometric(100.0, 0.01, 0.01, 0.01, 0.01)
+    closes = {"A": rising, "B": rising, "C": [0.5] * 5, "Z": [NAN, NAN, NAN, 1.0, 1.0]}
+    halves = WeightEqual((A, B))
+    g = Group("g", If(cond(price("Z"), ">", 0.0), halves, halves))
+    node = Filter(ind(Metric.CURRENT_PRICE, None, None), Selection.TOP, 1, (g, C))
+    backtest = _rows(node, history(**closes))
+    live = _rows(node, history(**{t: v[:4] for t, v in closes.items()}))
+    assert backtest[3] == live[3] == {"A": 0.5, "B": 0.5}

@@ -23,6 +23,9 @@ Decisions where SPEC §2.3 is silent (each has a test in tests/symphony/evaluati
   scored on that asset's own closes, so price-type metrics keep the asset's price scale.
 - inverse volatility: σ = 0 children share the node equally (the limit of 1/σ); an undefined σ
   of a child that holds something makes the node undefined.
+- equal holdings give bit-identical scores (issue 19), so ties keep the written order: streams
+  are summed in one fixed order, return-type metrics read only their window's returns, and a
+  child that held one asset in full over the window takes that asset's own score.
 """
 
 from __future__ import annotations
@@ -37,7 +40,11 @@ import numpy.typing as npt
 from alchemiser.domain.errors import DataError, StrategyError
 from alchemiser.domain.market.price_history import FloatArray, PriceHistory
 from alchemiser.domain.symphony.allocation import AllocationMatrix, BoolArray
-from alchemiser.domain.symphony.indicators import compute_indicator
+from alchemiser.domain.symphony.indicators import (
+    RETURN_METRICS,
+    compute_indicator,
+    compute_return_indicator,
+)
 from alchemiser.domain.symphony.tree import (
     Asset,
     Comparator,
@@ -178,7 +185,7 @@ class _Evaluator:
         self._returns: FloatArray | None = None
         self._indicators: dict[tuple[object, ...], FloatArray] = {}
         self._results: dict[str, _Alloc] = {}
-        self._equity: dict[str, tuple[FloatArray, list[tuple[int, int]]]] = {}
+        self._equity: dict[str, tuple[FloatArray, FloatArray, list[tuple[int, int]]]] = {}
         self._scores: dict[str, dict[str, FloatArray]] = {}
 
     # -- traversal --------------------------------------------------------------------------------
@@ -409,52 +416,117 @@ class _Evaluator:
 
     # -- scores on candidates ---------------------------------------------------------------------
     def _score(self, child: Node, metric: Indicator) -> FloatArray:
-        """`metric` of a child: on its price if it always holds one asset, else on its equity."""
+        """`metric` of a child: on its price if it always holds one asset, else on its stream.
+
+        Equal holdings must give bit-identical scores, so that a filter's ties keep the written
+        order (SPEC §2.3); see `_return_score` and `_curve_score` for how each kind of metric
+        guarantees it.
+        """
         single = _single_asset(child)
         if single is not None:
             return self._ticker_indicator(metric, single.ticker)
         cache = self._scores.setdefault(child.digest, {})
         value = cache.get(metric.digest)
         if value is None:
-            curve, pieces = self._equity_of(child)
-            value = np.full(self.size, np.nan)
-            for start, stop in pieces:  # a restart may directly follow a run: never bridge them
-                value[start:stop] = compute_indicator(
-                    metric.metric, curve[start:stop], metric.window, **_params(metric)
-                )
+            if metric.metric in RETURN_METRICS:
+                value = self._return_score(child, metric)
+            else:
+                value = self._curve_score(child, metric)
             cache[metric.digest] = value
         return value
 
-    def _equity_of(self, child: Node) -> tuple[FloatArray, list[tuple[int, int]]]:
-        """The equity curve of holding the child's allocation of t−1 through t, rebalanced daily,
-        and the pieces [start, stop) on which indicators are computed separately.
+    def _return_score(self, child: Node, metric: Indicator) -> FloatArray:
+        """A return-type metric from the returns inside each date's window, and nothing else.
 
-        It starts at 1.0 on the close the child is first defined and restarts after any date
-        whose return cannot be known (child undefined the day before, or a held price missing).
-        A day on which the child holds nothing earns 0 (cash).
+        The stream is a function of the holdings of t−1 and the prices of t, summed the same
+        way whatever the tree that produced the holdings (`_stream_of`), and each window is
+        reduced on its own, so equal holdings over the window give equal bits.
+
+        Where the child held one asset in full on every day the window depends on, it takes that
+        asset's own score, exactly as the asset itself (or any other child holding it) gets:
+        the asset's cumulative return and drawdown are ratios of its closes, which compounded
+        returns reproduce only up to the last bits. (Its mean and σ of returns are computed from
+        the very same returns, 1.0·r = r, so they already agree bit for bit.)
+        """
+        stream, curve, _ = self._stream_of(child)
+        value = compute_return_indicator(
+            metric.metric, stream, metric.window, valued=np.isfinite(curve)
+        )
+        assert metric.window is not None  # compute_return_indicator refuses a missing window
+        if metric.metric not in (Metric.CUMULATIVE_RETURN, Metric.MAX_DRAWDOWN):
+            return value
+        # days of holdings the window depends on: N returns, or N − 1 for N closes of a drawdown
+        rows = metric.window - 1 if metric.metric is Metric.MAX_DRAWDOWN else metric.window
+        if rows < 1:
+            return value
+        steady = _held_throughout(self._sole_holding(child), rows)
+        for column in np.unique(steady[steady >= 0]).tolist():
+            own = self._ticker_indicator(metric, self.history.tickers[column])
+            where = steady == column
+            value[where] = own[where]
+        return value
+
+    def _curve_score(self, child: Node, metric: Indicator) -> FloatArray:
+        """A price-type metric on the equity curve, computed piece by piece.
+
+        The curve's level carries all its history, so these scores tie only when the holdings
+        coincided since the curve started; then the curves are the same compounding of the same
+        stream, bit for bit.
+        """
+        _, curve, pieces = self._stream_of(child)
+        value = np.full(self.size, np.nan)
+        for start, stop in pieces:  # a restart may directly follow a run: never bridge them
+            value[start:stop] = compute_indicator(
+                metric.metric, curve[start:stop], metric.window, **_params(metric)
+            )
+        return value
+
+    def _stream_of(self, child: Node) -> tuple[FloatArray, FloatArray, list[tuple[int, int]]]:
+        """The child's daily return stream, its equity curve, and the curve's pieces.
+
+        Holding the allocation of close t−1 through t, rebalanced daily:
+        return_t = Σ_i w_{t−1,i}·r_{t,i}, summed strictly in ticker-column order over the held
+        tickers (an unheld ticker adds an exact 0.0), so the bits depend on the holdings and
+        prices only, not on which other tickers the child's subtree could hold. A day after
+        holding nothing earns 0 (cash); the return is unknown after an undefined day or when a
+        held price is missing.
+
+        The curve starts at 1.0 on the close the child is first defined and restarts after any
+        unknown return; indicators run separately on each piece [start, stop) (`_equity_curve`).
         """
         known = self._equity.get(child.digest)
         if known is not None:
             return known
         alloc = self._results[child.digest]
-        returns = self._all_returns()[:, alloc.cols]
+        returns = self._all_returns()[1:, alloc.cols]
         held = alloc.weights[:-1]
-        with np.errstate(invalid="ignore"):
-            contributions = np.where(held > 0.0, held * returns[1:], 0.0)
         stream = np.full(self.size, np.nan)
-        stream[1:] = contributions.sum(axis=1)
+        with np.errstate(invalid="ignore"):
+            contributions = np.asfortranarray(np.where(held > 0.0, held * returns, 0.0))
+        # strictly left to right, one column at a time; .sum() may pair terms by their position
+        total = np.zeros(self.size - 1)
+        for column in contributions.T:
+            total += column
+        stream[1:] = total
         stream[1:][~alloc.defined[:-1]] = np.nan
-        curve = np.full(self.size, np.nan)
-        pieces: list[tuple[int, int]] = []
-        for start, stop in _finite_runs(stream):
-            curve[start - 1] = 1.0
-            curve[start:stop] = np.cumprod(1.0 + stream[start:stop])
-            if pieces and pieces[-1][1] < start - 1:  # a NaN already separates the two runs
-                pieces[-1] = (pieces[-1][0], stop)
-            else:  # first run, or a restart right after a run: nothing in the curve marks it
-                pieces.append((start - 1, stop))
-        self._equity[child.digest] = (curve, pieces)
-        return curve, pieces
+        curve, pieces = _equity_curve(stream, alloc.defined)
+        result = (stream, curve, pieces)
+        self._equity[child.digest] = result
+        return result
+
+    def _sole_holding(self, child: Node) -> IntArray:
+        """Per date, the history column of the one asset the child holds in full, else −1.
+
+        "In full" is exact: weight 1.0 and nothing else held, on a defined date.
+        """
+        alloc = self._results[child.digest]
+        if not alloc.cols.size:
+            return np.full(self.size, -1, dtype=np.intp)
+        weights = alloc.weights
+        full = weights == 1.0
+        alone = (weights > 0.0).sum(axis=1) == 1
+        sole = alloc.defined & alone & full.any(axis=1)
+        return np.where(sole, alloc.cols[np.argmax(full, axis=1)], -1).astype(np.intp)
 
     def _ticker_indicator(self, indicator: Indicator, ticker: str) -> FloatArray:
         key = (indicator.metric, indicator.window, indicator.params, ticker)
@@ -537,12 +609,44 @@ def _only_child(node: Node) -> Node | None:
     return None
 
 
-def _finite_runs(values: FloatArray) -> list[tuple[int, int]]:
-    finite = np.isfinite(values)
-    edges = np.diff(np.concatenate(([False], finite, [False])).astype(np.int8))
-    return list(
-        zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True)
-    )
+def _held_throughout(sole: IntArray, rows: int) -> IntArray:
+    """Per date t, the column held in full on every one of the dates t−rows … t−1, else −1."""
+    out = np.full(len(sole), -1, dtype=np.intp)
+    if len(sole) <= rows:
+        return out
+    index = np.arange(len(sole))
+    changed = np.ones(len(sole), dtype=bool)
+    changed[1:] = sole[1:] != sole[:-1]
+    run = index - np.maximum.accumulate(np.where(changed, index, 0)) + 1  # equal values ending here
+    ok = (sole[:-1] >= 0) & (run[:-1] >= rows)
+    out[1:] = np.where(ok, sole[:-1], -1)
+    return out
+
+
+def _equity_curve(
+    stream: FloatArray, defined: BoolArray
+) -> tuple[FloatArray, list[tuple[int, int]]]:
+    """Compound `stream` into a curve that (re)starts at 1.0 on every defined day whose own
+    return is unknown, and the pieces [start, stop) on which indicators run separately.
+
+    A start depends only on that day (never on whether the next day's return is known), so a
+    backtest and a live run see the same curve on a child's first day.
+    """
+    size = len(stream)
+    curve = np.full(size, np.nan)
+    unknown = ~np.isfinite(stream)
+    gaps = np.flatnonzero(unknown)
+    pieces: list[tuple[int, int]] = []
+    for start in np.flatnonzero(defined & unknown).tolist():
+        after = int(np.searchsorted(gaps, start, side="right"))
+        stop = int(gaps[after]) if after < len(gaps) else size
+        curve[start] = 1.0
+        curve[start + 1 : stop] = np.cumprod(1.0 + stream[start + 1 : stop])
+        if pieces and pieces[-1][1] < start:  # a day without a level already separates them
+            pieces[-1] = (pieces[-1][0], stop)
+        else:  # first piece, or a restart right after a piece: nothing in the curve marks it
+            pieces.append((start, stop))
+    return curve, pieces
 
 
 def _params(indicator: Indicator) -> dict[str, float]:

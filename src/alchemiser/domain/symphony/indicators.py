@@ -7,6 +7,11 @@ condition on an undefined value must make the symphony undefined rather than dec
 
 Recursive indicators (EMA, Wilder's RSI) run over each contiguous stretch of finite closes and
 start again after a gap: "all available history" is the unbroken history behind the date.
+
+Windowed values are reductions over each date's own window only (never running sums that carry
+earlier history), so equal windows give bit-identical values; a filter relies on that to let
+equal scores tie exactly (SPEC §2.3). A window of equal values has a standard deviation of
+exactly 0, whatever rounding the mean picks up.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
 from alchemiser.domain.errors import DataError
@@ -22,12 +28,25 @@ from alchemiser.domain.symphony.tree import Metric
 
 __all__ = [
     "PPO_DEFAULTS",
+    "RETURN_METRICS",
     "compute_indicator",
+    "compute_return_indicator",
     "daily_returns",
     "indicator_warmup",
 ]
 
 PPO_DEFAULTS = {"short_window": 12, "long_window": 26, "smooth_window": 9}
+
+RETURN_METRICS = frozenset(
+    {
+        Metric.CUMULATIVE_RETURN,
+        Metric.MOVING_AVERAGE_RETURN,
+        Metric.STDEV_RETURN,
+        Metric.MAX_DRAWDOWN,
+    }
+)
+"""Metrics that depend only on the daily returns inside their window, not on the price level
+(cumulative return and drawdown are ratios of closes in the window)."""
 
 _WINDOWLESS = frozenset(
     {
@@ -55,6 +74,37 @@ def compute_indicator(
         return prices.copy()
     size = _checked_window(metric, window)
     return _WINDOWED[metric](prices, size)
+
+
+def compute_return_indicator(
+    metric: Metric,
+    returns: FloatArray,
+    window: int | None,
+    valued: npt.NDArray[np.bool_] | None = None,
+) -> FloatArray:
+    """A metric of `RETURN_METRICS` from a daily return series (NaN where a return is unknown).
+
+    This is how a group's simulated return stream is scored: each date's value is computed from
+    the returns inside its own window only, never from an equity curve whose level carries the
+    rounding of everything before, so two streams equal over the window score bit-identically.
+    Cumulative return is the compounded growth of the window, max-drawdown N the drawdown of the
+    curve that starts at 1.0 on the window's first close and compounds its N − 1 returns.
+    `valued` marks the dates that have a level (only max-drawdown with N = 1 needs it: there the
+    window holds no return at all); by default every date with a known return.
+    """
+    metric = _metric(metric)
+    if metric not in RETURN_METRICS:
+        raise DataError(f"{metric} is not computed from returns alone", context={"metric": metric})
+    series = np.asarray(returns, dtype=np.float64)
+    size = _checked_window(metric, window)
+    if metric is Metric.MOVING_AVERAGE_RETURN:
+        return _window_mean(series, size) * 100.0
+    if metric is Metric.STDEV_RETURN:
+        return _window_std(series, size) * 100.0
+    if metric is Metric.CUMULATIVE_RETURN:
+        return (_rolling(1.0 + series, size, lambda w: w.prod(axis=1)) - 1.0) * 100.0
+    known = np.isfinite(series) if valued is None else np.asarray(valued, dtype=bool)
+    return _drawdown_of_returns(series, size, known)
 
 
 def indicator_warmup(metric: Metric, window: int | None, **params: float) -> int:
@@ -123,12 +173,36 @@ def _rolling(
     return out
 
 
+def _window_mean(values: FloatArray, size: int) -> FloatArray:
+    return _rolling(values, size, lambda w: w.mean(axis=1))
+
+
+def _window_std(values: FloatArray, size: int) -> FloatArray:
+    """Population σ per window; exactly 0 when every value of the window is the same.
+
+    The mean of N equal values can round away from them, which would leave a σ of ~1e-17 where
+    the truth is 0; inverse volatility treats σ = 0 specially, so it must be exact.
+    """
+
+    sigma = _rolling(values, size, lambda w: w.std(axis=1))
+    flat = (_equal_run_lengths(values) >= size) & np.isfinite(sigma)  # a lone NaN stays NaN
+    return np.where(flat, 0.0, sigma)
+
+
+def _equal_run_lengths(values: FloatArray) -> npt.NDArray[np.intp]:
+    """How many values up to each index are equal to it without a break (NaN breaks a run)."""
+    index = np.arange(len(values))
+    starts = np.ones(len(values), dtype=bool)
+    starts[1:] = values[1:] != values[:-1]
+    return np.asarray(index - np.maximum.accumulate(np.where(starts, index, 0)) + 1)
+
+
 def _moving_average(prices: FloatArray, size: int) -> FloatArray:
-    return _rolling(prices, size, lambda w: w.mean(axis=1))
+    return _window_mean(prices, size)
 
 
 def _stdev_price(prices: FloatArray, size: int) -> FloatArray:
-    return _rolling(prices, size, lambda w: w.std(axis=1))
+    return _window_std(prices, size)
 
 
 def _cumulative_return(prices: FloatArray, size: int) -> FloatArray:
@@ -143,11 +217,11 @@ def _cumulative_return(prices: FloatArray, size: int) -> FloatArray:
 
 
 def _moving_average_return(prices: FloatArray, size: int) -> FloatArray:
-    return _rolling(daily_returns(prices), size, lambda w: w.mean(axis=1)) * 100.0
+    return compute_return_indicator(Metric.MOVING_AVERAGE_RETURN, daily_returns(prices), size)
 
 
 def _stdev_return(prices: FloatArray, size: int) -> FloatArray:
-    return _rolling(daily_returns(prices), size, lambda w: w.std(axis=1)) * 100.0
+    return compute_return_indicator(Metric.STDEV_RETURN, daily_returns(prices), size)
 
 
 def _max_drawdown(prices: FloatArray, size: int) -> FloatArray:
@@ -156,6 +230,22 @@ def _max_drawdown(prices: FloatArray, size: int) -> FloatArray:
         return np.asarray((1.0 - windows / peaks).max(axis=1) * 100.0, dtype=np.float64)
 
     return _rolling(prices, size, worst)
+
+
+def _drawdown_of_returns(
+    returns: FloatArray, size: int, valued: npt.NDArray[np.bool_]
+) -> FloatArray:
+    """Max-drawdown over N closes from the N − 1 returns between them (curve from 1.0)."""
+    if size == 1:  # one close: no fall possible, defined wherever there is a level
+        return np.where(valued, 0.0, np.nan)
+
+    def worst(windows: FloatArray) -> FloatArray:
+        curve = np.cumprod(1.0 + windows, axis=1)
+        peaks = np.maximum(np.maximum.accumulate(curve, axis=1), 1.0)
+        falls = np.maximum((1.0 - curve / peaks).max(axis=1), 0.0)
+        return np.asarray(falls * 100.0, dtype=np.float64)
+
+    return _rolling(returns, size - 1, worst)
 
 
 # -- recursive indicators -------------------------------------------------------------------------

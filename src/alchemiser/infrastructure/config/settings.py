@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from alchemiser.application.settings import (
     AlpacaSettings,
+    AutopilotSettings,
     ExecutionSettings,
     MarketDataSettings,
     NotificationSettings,
@@ -75,6 +76,7 @@ class Settings(BaseSettings):
     notifications: NotificationSettings = NotificationSettings()
     sim_broker: SimBrokerSettings = SimBrokerSettings()
     alpaca: AlpacaSettings = AlpacaSettings()
+    autopilot: AutopilotSettings = AutopilotSettings()
 
     # Conventional Alpaca variables, read without the ALCHEMISER_ prefix.
     alpaca_api_key: SecretStr | None = Field(

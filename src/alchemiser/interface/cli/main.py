@@ -13,9 +13,11 @@ from alchemiser import __version__, bootstrap
 from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.domain.redaction import Redactor
 from alchemiser.interface.cli import (
+    autopilot_commands,
     backtest_command,
     config_commands,
     data_commands,
+    halt_commands,
     notify_commands,
     schema_command,
     signal_command,
@@ -42,6 +44,9 @@ app.command("trade")(trade_commands.trade)
 app.command("status")(trade_commands.status)
 app.command("history")(trade_commands.history)
 app.command("schema")(schema_command.schema)
+app.add_typer(autopilot_commands.app, name="autopilot")
+app.command("halt")(halt_commands.halt)
+app.command("resume")(halt_commands.resume)
 
 _state = {"verbose": False}
 
