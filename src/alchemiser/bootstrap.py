@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alchemiser.application.error_handler import ErrorHandler
@@ -23,6 +24,9 @@ from alchemiser.application.ports.halt import HaltSwitch
 from alchemiser.application.ports.ledger import Ledger
 from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.application.ports.notifier import Notifier
+from alchemiser.application.research.executor import ResearchExecutor
+from alchemiser.application.risk_gate import RiskGate, effective_risk
+from alchemiser.application.settings import RiskSettings
 from alchemiser.application.trading_engine import TradingEngine
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
 from alchemiser.domain.redaction import Redactor
@@ -39,6 +43,7 @@ from alchemiser.infrastructure.notifications.report_files import RunReportWriter
 from alchemiser.infrastructure.notifications.webhook import WebhookNotifier
 
 if TYPE_CHECKING:
+    from alchemiser.application.replay.service import ReplayService
     from alchemiser.application.services.trade import TradeService
 
 __all__ = ["Settings", "load_settings", "portfolio_of", "redactor_for", "setup_logging"]
@@ -70,6 +75,20 @@ def market_data_cache_entries(settings: Settings) -> list[CacheEntry]:
     return cache_entries(settings)
 
 
+def research_executor(*, ray: str | None = None, workers: int | None = None) -> ResearchExecutor:
+    """Where sweeps and many-file backtests run: a Ray cluster when `ray` names one ("auto",
+    "local" or an address; needs the `ray` extra), else a local process pool of `workers`
+    processes (default: every core)."""
+    if ray is not None:
+        from alchemiser.infrastructure.research.ray_cluster import RayExecutor, import_ray
+
+        import_ray()  # fail before any work with how to install it
+        return RayExecutor(ray)
+    from alchemiser.infrastructure.research.local_pool import LocalPoolExecutor
+
+    return LocalPoolExecutor(workers)
+
+
 def redactor_for(settings: Settings) -> Redactor:
     return Redactor(settings.secret_values())
 
@@ -91,6 +110,12 @@ def portfolio_of(settings: Settings, **overrides: Any) -> PortfolioSpec:
     """The configured sleeves (the portfolio file, or the default 0.3 / 0.5 / 0.2)."""
     path = overrides.get("portfolio_file") or settings.portfolio_file  # None = not given
     return load_portfolio(path, BUILTIN_NAMES)
+
+
+def risk_settings(settings: Settings, portfolio: PortfolioSpec) -> RiskSettings:
+    """The effective risk limits: the settings' `risk`, overridden key by key by the portfolio
+    file's `[risk]` table (per rule for `actions`)."""
+    return effective_risk(settings.risk, portfolio)
 
 
 def load_symphony(ref: str) -> Symphony:
@@ -146,7 +171,7 @@ def sim_broker(
     (settings.ledger_url) and priced from `market_data` (default: the configured source).
     `start_at` moves simulated time to that moment (the autopilot's clock); by default it
     starts at the trading window of the latest session as of `now`."""
-    from alchemiser.infrastructure.ledger.repository import create_ledger_engine
+    from alchemiser.infrastructure.ledger import create_ledger_engine
     from alchemiser.infrastructure.sim_broker import SimBroker, config_from_settings
 
     return SimBroker(
@@ -169,6 +194,14 @@ def alpaca_broker(settings: Settings, *, live: bool) -> Broker:
     return build_alpaca_broker(settings, live=live)
 
 
+def cycle_lock(settings: Settings) -> CycleLock:
+    """The one-cycle-per-account lock on the ledger's database (SPEC §13)."""
+    from alchemiser.infrastructure.ledger import create_ledger_engine
+    from alchemiser.infrastructure.ledger.cycle_lock import DatabaseCycleLock
+
+    return DatabaseCycleLock(create_ledger_engine(settings.ledger_url))
+
+
 def check_broker_settings(settings: Settings) -> None:
     """What `trade` would refuse about the broker settings, raised now (`config check`)."""
     from alchemiser.infrastructure.alpaca.factory import check_alpaca_settings
@@ -187,7 +220,7 @@ def config_probes(settings: Settings, *, online: bool) -> list[tuple[str, Any]]:
     def database() -> str:
         import sqlalchemy as sa
 
-        from alchemiser.infrastructure.ledger.repository import create_ledger_engine
+        from alchemiser.infrastructure.ledger.engine import create_ledger_engine
 
         def url_without_password(url: str) -> str:
             return sa.make_url(url).render_as_string(hide_password=True)
@@ -235,6 +268,35 @@ def ledger(settings: Settings) -> Ledger:
     return SqlLedger(settings.ledger_url)
 
 
+def risk_gate(
+    settings: Settings,
+    portfolio: PortfolioSpec | None,
+    *,
+    broker: Broker,
+    ledger: Ledger,
+    market_data: MarketDataSource,
+    halt: HaltSwitch | None = None,
+) -> RiskGate:
+    """The risk rules of the live cycle, reading equity history from the ledger's database and
+    last closes from the market data source."""
+    from alchemiser.application.risk_gate import RiskGate, last_closes_from
+    from alchemiser.domain.rebalance import PlanParameters
+    from alchemiser.infrastructure.ledger import SqlLedger
+    from alchemiser.infrastructure.ledger.equity_history import SqlEquityHistory
+
+    risk = settings.risk if portfolio is None else risk_settings(settings, portfolio)
+    history = SqlEquityHistory(ledger.engine) if isinstance(ledger, SqlLedger) else None
+    return RiskGate(
+        risk,
+        ledger=ledger,
+        broker_name=broker.name,
+        plan_parameters=PlanParameters.from_settings(settings.rebalance),
+        halt=halt,
+        history=history,
+        last_closes=last_closes_from(market_data, trading_calendar()),
+    )
+
+
 def trading_engine(
     settings: Settings,
     *,
@@ -242,19 +304,28 @@ def trading_engine(
     ledger: Ledger,
     market_data: MarketDataSource,
     errors: ErrorHandler,
+    portfolio: PortfolioSpec | None = None,
+    halt: HaltSwitch | None = None,
 ) -> TradingEngine:
-    """The daily cycle wired from settings: strategies, orchestrator, calendar, quality gate."""
+    """The daily cycle wired from settings: strategies, orchestrator, calendar, quality gate,
+    and the risk rules of `portfolio` (its `[risk]` over the settings' `risk`). `halt` is the
+    persistent switch the drawdown breaker throws and the cycle obeys (default: the ledger's)."""
     from alchemiser.application.rebalancing_orchestrator import RebalancingOrchestrator
     from alchemiser.application.strategy_manager import StrategyManager
     from alchemiser.application.trading_engine import TradingEngine
     from alchemiser.domain.rebalance import PlanParameters
 
+    params = PlanParameters.from_settings(settings.rebalance)
+    switch = halt if halt is not None else halt_switch(settings)
     orchestrator = RebalancingOrchestrator(
         broker,
         ledger,
-        plan_parameters=PlanParameters.from_settings(settings.rebalance),
+        plan_parameters=params,
         execution=settings.execution,
         errors=errors,
+        risk=risk_gate(
+            settings, portfolio, broker=broker, ledger=ledger, market_data=market_data, halt=switch
+        ),
     )
     strategies = StrategyManager(
         market_data, load_symphony, history_years=settings.market_data.history_years
@@ -272,8 +343,70 @@ def trading_engine(
         strategy=settings.strategy,
         rebalance=settings.rebalance,
         errors=errors,
-        halt=halt_switch(settings),
+        halt=switch,
+        cycle_lock=cycle_lock(settings),
     )
+
+
+def replay_service(
+    settings: Settings,
+    *,
+    source: MarketDataSource,
+    errors: ErrorHandler,
+    precompute: bool = True,
+) -> ReplayService:
+    """The replay on its own ledger and simulated account under `settings.data_dir / "replay"`
+    (never the real ledger), the broker rebuilt per session at that session's window."""
+
+    import sqlalchemy as sa
+
+    from alchemiser.application.replay.service import ReplayService, ReplaySettings
+    from alchemiser.infrastructure.ledger import SqlLedger
+    from alchemiser.infrastructure.ledger.engine import create_ledger_engine
+    from alchemiser.infrastructure.replay_progress import JsonLinesProgress
+    from alchemiser.infrastructure.sim_broker import SimBroker, config_from_settings
+
+    folder = replay_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{folder / 'ledger.sqlite3'}"
+    engine = create_ledger_engine(url)
+
+    @sa.event.listens_for(engine, "connect")
+    def _fast_commits(dbapi_conn: Any, _record: Any) -> None:
+        # WAL + NORMAL: a commit survives a killed process (what resuming needs), only not a
+        # power cut; it spares the replay thousands of fsyncs.
+        dbapi_conn.execute("PRAGMA synchronous=NORMAL")
+
+    replay_ledger = SqlLedger(url, engine=engine)
+    calendar = trading_calendar()
+    config = config_from_settings(settings.sim_broker)
+
+    def make_broker(market: MarketDataSource, start_at: dt.datetime) -> Broker:
+        return SimBroker(
+            market_data=market, calendar=calendar, engine=engine, config=config, start_at=start_at
+        )
+
+    return ReplayService(
+        source=source,
+        calendar=calendar,
+        ledger=replay_ledger,
+        progress=JsonLinesProgress(folder / "progress.jsonl"),
+        make_broker=make_broker,
+        load_symphony=load_symphony,
+        settings=ReplaySettings(
+            execution=settings.execution,
+            market=settings.market_data,
+            strategy=settings.strategy,
+            rebalance=settings.rebalance,
+        ),
+        errors=errors,
+        precompute=precompute,
+    )
+
+
+def replay_dir(settings: Settings) -> Path:
+    """Where a replay keeps its ledger, simulated account and progress."""
+    return settings.data_dir / "replay"
 
 
 # -- unattended operation (SPEC §15) ------------------------------------------------------------
@@ -291,14 +424,6 @@ def halt_switch(settings: Settings, now: Callable[[], dt.datetime] | None = None
 
     engine = SqlLedger(settings.ledger_url).engine  # migrated to latest first
     return SqlHaltSwitch(engine, now=now or _utc_now)
-
-
-def cycle_lock(settings: Settings) -> CycleLock:
-    """One cycle per account at a time. A file lock in data_dir until the ledger's database
-    lock lands (then two machines on one PostgreSQL ledger respect it too)."""
-    from alchemiser.infrastructure.file_cycle_lock import FileCycleLock
-
-    return FileCycleLock(settings.data_dir)
 
 
 def autopilot_store(settings: Settings) -> AutopilotStore:
@@ -363,7 +488,12 @@ def masked_config(settings: Settings) -> dict[str, Any]:
 
 
 def trade_service(
-    settings: Settings, *, broker: Broker, market_data: MarketDataSource
+    settings: Settings,
+    *,
+    broker: Broker,
+    market_data: MarketDataSource,
+    portfolio: PortfolioSpec | None = None,
+    halt: HaltSwitch | None = None,
 ) -> TradeService:
     """The daily cycle with its report publishing, on `broker`."""
     from alchemiser.application.services.trade import TradeService
@@ -372,7 +502,13 @@ def trade_service(
     book = ledger(settings)
     return TradeService(
         engine=trading_engine(
-            settings, broker=broker, ledger=book, market_data=market_data, errors=errors
+            settings,
+            broker=broker,
+            ledger=book,
+            market_data=market_data,
+            errors=errors,
+            portfolio=portfolio,
+            halt=halt,
         ),
         ledger=book,
         account=broker.name,

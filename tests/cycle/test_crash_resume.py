@@ -88,8 +88,10 @@ def _crash_then_resume(w: World, arm: Callable[[World], None]) -> tuple[str, Any
     return stale.run_id, result
 
 
-def _assert_job_finished_without_duplicates(w: World, stale_id: str, resumed: Any) -> None:
-    assert w.weights() == pytest.approx(TARGET, abs=0.003)
+def _assert_job_finished_without_duplicates(
+    w: World, stale_id: str, resumed: Any, *, tolerance: float = 0.003
+) -> None:
+    assert w.weights() == pytest.approx(TARGET, abs=tolerance)
     interrupted = w.store.run(stale_id)
     assert interrupted is not None and interrupted.status is RunStatus.INTERRUPTED
     assert interrupted.summary["recovered_by"] == resumed.run_id
@@ -129,7 +131,7 @@ def test_crash_after_the_plan(world: Factory) -> None:
 
     stale, resumed = _crash_then_resume(w, arm)
     assert w.store.orders_of(stale) == []
-    assert len(w.store.run_detail(stale)["plan"]) == 4  # sell AAA, DDD; buy BBB, CCC
+    assert len(w.store.planned_orders(stale)) == 4  # sell AAA, DDD; buy BBB, CCC
     _assert_job_finished_without_duplicates(w, stale, resumed)
 
 
@@ -167,40 +169,63 @@ def test_crash_mid_submission(world: Factory) -> None:
     recorded = {o.client_order_id: o for o in w.store.orders_of(stale)}
     assert lost.client_order_id in recorded and recorded[lost.client_order_id].final
     assert any("interrupted" in note for note in resumed.notes)
-    _assert_job_finished_without_duplicates(w, stale, resumed)
+    # The lost buy rested at the mid; reconciliation waits before cancelling, so it filled at
+    # the size the dead run gave it (short of the target by the 3 % buying-power buffer).
+    # What is left is below the 1 pp minimum drift: the resumed run does not trade it (SPEC §6).
+    _assert_job_finished_without_duplicates(w, stale, resumed, tolerance=0.01)
 
 
+HOLD_LOCK = """
+import sys, time
+from alchemiser.infrastructure.ledger import create_ledger_engine
+from alchemiser.infrastructure.ledger.cycle_lock import DatabaseCycleLock
+with DatabaseCycleLock(create_ledger_engine(sys.argv[1])).hold("sim", "run other"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+@pytest.mark.timeout(60)
 def test_a_run_alive_in_another_process_is_never_taken_over(world: Factory) -> None:
+    """A cycle running in another process (it holds the account's lock) is neither resumed nor
+    raced: this cycle is refused before any broker call and recorded as refused."""
     import datetime as dt
-    import socket
     import subprocess
     import sys
 
     from alchemiser.application.ports.ledger import RunInfo
+    from alchemiser.domain.errors import ErrorCategory
 
     w = world()
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        w.store.start_run(
-            RunInfo(
-                "20261120T204500Z-other",
-                dt.date(2026, 11, 20),
-                "sim",
-                "sim",
-                "flat",
-                dt.datetime.now(dt.UTC),
-                {"process": {"pid": other.pid, "host": socket.gethostname()}},
-            )
+    w.store.start_run(
+        RunInfo(
+            "20261120T204500Z-other",
+            dt.date(2026, 11, 20),
+            "sim",
+            "sim",
+            "flat",
+            dt.datetime.now(dt.UTC),
+            {},
         )
+    )
+    other = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, w.url], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "held"
         result = w.trade(AFTER)
     finally:
         other.kill()
         other.wait()
-    assert result.status is RunStatus.FAILED
-    assert "still in progress" in result.errors[0].message
+    assert result.status is RunStatus.REFUSED
+    (error,) = result.errors
+    assert error.category is ErrorCategory.TRADING
+    assert "run other" in error.message and f"pid {other.pid}" in error.message
     assert _broker_orders(w) == []
     still = w.store.run("20261120T204500Z-other")
     assert still is not None and still.status is RunStatus.RUNNING
+    refused = w.store.run(result.run_id)
+    assert refused is not None and refused.status is RunStatus.REFUSED
 
 
 class RejectFirstThenCrash:
@@ -244,4 +269,5 @@ def test_crash_after_a_refused_first_attempt_still_finds_the_later_order(
     assert lost is not None and lost.client_order_id.endswith("-1")
     recorded = {o.client_order_id: o for o in w.store.orders_of(stale)}
     assert lost.client_order_id in recorded and recorded[lost.client_order_id].final
-    _assert_job_finished_without_duplicates(w, stale, resumed)
+    # As in test_crash_mid_submission: the lost order filled during reconciliation's wait.
+    _assert_job_finished_without_duplicates(w, stale, resumed, tolerance=0.01)
