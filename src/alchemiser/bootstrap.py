@@ -93,6 +93,14 @@ def redactor_for(settings: Settings) -> Redactor:
     return Redactor(settings.secret_values())
 
 
+def secret_looking_values() -> list[str]:
+    """Values of variables whose names say secret (environment and `.env`), for the redactor
+    when the settings themselves could not be read."""
+    from alchemiser.infrastructure.config.settings_errors import secret_looking_values
+
+    return secret_looking_values()
+
+
 def setup_logging(settings: Settings, *, verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     configure_logging(level=level, json_lines=settings.log_json, redactor=redactor_for(settings))
@@ -199,6 +207,58 @@ def check_broker_settings(settings: Settings) -> None:
     from alchemiser.infrastructure.alpaca.factory import check_alpaca_settings
 
     check_alpaca_settings(settings)
+
+
+def config_probes(settings: Settings, *, online: bool) -> list[tuple[str, Any]]:
+    """What `config check` tries besides the symphonies: the broker settings and the ledger
+    database (connects); with `online` also the broker (account, clock) and one quote."""
+
+    def broker_settings() -> str:
+        check_broker_settings(settings)
+        return f"{settings.broker} settings complete"
+
+    def database() -> str:
+        import sqlalchemy as sa
+
+        from alchemiser.infrastructure.ledger.engine import create_ledger_engine
+
+        def url_without_password(url: str) -> str:
+            return sa.make_url(url).render_as_string(hide_password=True)
+
+        try:
+            engine = create_ledger_engine(settings.ledger_url)
+            with engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+            engine.dispose()
+        except Exception as exc:
+            from alchemiser.domain.errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"cannot open the ledger database {url_without_password(settings.ledger_url)}: "
+                f"{type(exc).__name__}: {redactor_for(settings)(str(exc).splitlines()[0])}",
+                context={"key": "database_url"},
+            ) from None
+        return f"{url_without_password(settings.ledger_url)} connects"
+
+    probes: list[tuple[str, Any]] = [("broker settings", broker_settings), ("database", database)]
+    if online:
+
+        def broker_online() -> str:
+            with open_broker(settings, settings.broker, live=False) as chosen:
+                account = chosen.account()
+                clock = chosen.clock()
+            state = "open" if clock.is_open else "closed"
+            return f"{chosen.name}: account answers (equity {account.equity:,.2f}); market {state}"
+
+        def data_online() -> str:
+            source = market_data_source(settings)
+            price = source.latest_prices(["SPY"]).get("SPY")
+            if price is None:
+                raise RuntimeError(f"{source.name} returned no SPY quote")
+            return f"{source.name}: SPY {price:,.2f}"
+
+        probes += [("broker (online)", broker_online), ("market data (online)", data_online)]
+    return probes
 
 
 def ledger(settings: Settings) -> Ledger:

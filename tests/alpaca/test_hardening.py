@@ -236,7 +236,9 @@ def test_paper_never_reaches_real_money_and_live_never_trades_paper(
     # `config check` refuses the same settings (the check and the run agree)
     monkeypatch.setenv("ALCHEMISER_BROKER", "alpaca")
     assert main(["config", "check"]) == ErrorCategory.CONFIGURATION.exit_code
-    assert named in capsys.readouterr().err
+    printed = capsys.readouterr()
+    assert named in printed.out + printed.err  # a FAIL line of the check list
+    assert secret not in printed.out + printed.err
 
 
 def test_the_recorded_account_comes_from_the_endpoint(

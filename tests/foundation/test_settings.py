@@ -66,7 +66,11 @@ class TestInvalidSettings:
 
     def test_unknown_broker(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("ALCHEMISER_BROKER", "robinhood")
-        with pytest.raises(ConfigurationError, match=r"broker: Input should be 'sim' or 'alpaca'"):
+        with pytest.raises(
+            ConfigurationError,
+            match=r"ALCHEMISER_BROKER \(broker, environment\) = 'robinhood': "
+            r"Input should be 'sim' or 'alpaca'",
+        ):
             load_settings()
 
 

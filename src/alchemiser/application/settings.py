@@ -7,6 +7,7 @@ are read but never used).
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -18,7 +19,18 @@ from alchemiser.domain.risk import RiskAction, RiskLimits
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # inf/nan would switch a guard off (max_slippage_bps=inf) or break sizing (min_order_value).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _clock_time(value: str) -> str:
+    """A 24-hour HH:MM time that exists (the pattern alone accepted 25:99)."""
+    if not _HHMM.match(value):
+        raise ValueError("expected a time HH:MM between 00:00 and 23:59 (Eastern), e.g. '15:45'")
+    return value
 
 
 class DataSourceName(StrEnum):
@@ -32,7 +44,7 @@ class MarketDataSettings(_Section):
     source: DataSourceName = DataSourceName.SYNTHETIC
     files_dir: Path | None = Field(None, description="Directory of CSV/Parquet files (`files`).")
     synthetic_seed: int = Field(7, description="Seed of the offline synthetic market.")
-    history_years: int = Field(25, gt=0, description="How much history a run loads.")
+    history_years: int = Field(25, gt=0, le=100, description="How much history a run loads.")
     alpaca_feed: Literal["iex", "sip"] = "iex"
     use_live_price: bool = Field(
         True, description="Append today's decision-time price as today's close (SPEC §8.3)."
@@ -58,7 +70,7 @@ class ExecutionSettings(_Section):
     limit_steps: int = Field(3, ge=1, le=10, description="Re-pricing steps before market.")
     step_wait_seconds: float = Field(2.0, ge=0, description="Wait for a fill at each step.")
     max_slippage_bps: float = Field(
-        100.0, gt=0, description="Abort a symbol when price ran this far from decision."
+        100.0, gt=0, le=10_000, description="Abort a symbol when price ran this far from decision."
     )
     market_fallback: bool = True
     settle_timeout_seconds: float = Field(60.0, gt=0, description="Wait for sells to settle.")
@@ -71,10 +83,13 @@ class ExecutionSettings(_Section):
         le=1,
         description="A run is completed when every weight is within this of its target.",
     )
-    window_start: str = Field(
-        "15:45", pattern=r"^\d{2}:\d{2}$", description="Trading window start (ET)."
-    )
-    early_close_window_start: str = Field("12:45", pattern=r"^\d{2}:\d{2}$")
+    window_start: str = Field("15:45", description="Trading window start (ET), HH:MM.")
+    early_close_window_start: str = Field("12:45", description="Window start on half days.")
+
+    @field_validator("window_start", "early_close_window_start")
+    @classmethod
+    def _times_exist(cls, value: str) -> str:
+        return _clock_time(value)
 
 
 class AutopilotSettings(_Section):

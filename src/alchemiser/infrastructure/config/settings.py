@@ -4,6 +4,7 @@ defaults, plus the conventional Alpaca key variables and the portfolio TOML file
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote, urlsplit, urlunsplit
@@ -16,8 +17,9 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_serializer,
+    field_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from alchemiser.application.settings import (
     AlpacaSettings,
@@ -30,7 +32,10 @@ from alchemiser.application.settings import (
     SimBrokerSettings,
     StrategySettings,
 )
-from alchemiser.domain.errors import ConfigurationError
+from alchemiser.infrastructure.config.settings_errors import (
+    configuration_error_from,
+    configuration_error_from_settings_error,
+)
 
 APP_NAME = "alchemiser"
 
@@ -75,6 +80,7 @@ class Settings(BaseSettings):
         env_file_encoding="utf-8",
         extra="ignore",
         frozen=True,
+        allow_inf_nan=False,
     )
 
     data_dir: Path = Field(default_factory=default_data_dir)
@@ -88,6 +94,12 @@ class Settings(BaseSettings):
         "default SQLite in data_dir. Its password is masked wherever it is shown or stored.",
     )
     log_json: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_valid(cls, value: DatabaseUrl | None) -> DatabaseUrl | None:
+        _check_database_url(None if value is None else value.get_secret_value())
+        return value
 
     market_data: MarketDataSettings = MarketDataSettings()
     rebalance: RebalanceSettings = RebalanceSettings()
@@ -171,20 +183,26 @@ def _secrets_in(model: BaseModel) -> list[str]:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Settings with `overrides` taking precedence; validation errors become ConfigurationError."""
+    """Settings with `overrides` taking precedence. Every failure, whatever its source, becomes
+    one ConfigurationError naming the variable and the expected form (never a traceback)."""
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        raise configuration_error_from(exc, source="settings (environment / .env)") from None
+        raise configuration_error_from(exc, source="environment / .env") from None
+    except SettingsError as exc:
+        raise configuration_error_from_settings_error(exc, Settings) from None
 
 
-def configuration_error_from(exc: ValidationError, *, source: str) -> ConfigurationError:
-    """One readable message naming each bad key, e.g. `execution.limit_steps: …`."""
-    problems = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(root)"
-        problems.append(f"{key}: {err['msg']} (got {err.get('input')!r})")
-    return ConfigurationError(
-        f"{source}: invalid setting{'s' if len(problems) > 1 else ''}: " + "; ".join(problems),
-        context={"file": source, "keys": [".".join(map(str, e["loc"])) for e in exc.errors()]},
-    )
+_DATABASE_URL = re.compile(
+    r"^(sqlite|postgresql|postgres|mysql|mariadb|mssql|oracle)(\+\w+)?://", re.IGNORECASE
+)
+
+
+def _check_database_url(value: str | None) -> str | None:
+    """A ledger URL SQLAlchemy can open (`config check` also connects to it)."""
+    if value is not None and not _DATABASE_URL.match(value):
+        raise ValueError(
+            "not a database URL; expected e.g. 'sqlite:////path/ledger.sqlite3' or "
+            "'postgresql+psycopg://user:password@host/alchemiser'"
+        )
+    return value

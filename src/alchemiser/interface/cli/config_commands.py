@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from pydantic import SecretStr
 from rich.table import Table
+from rich.text import Text
 
 from alchemiser import bootstrap
 from alchemiser.application.results.config import ConfigCheckResult
 from alchemiser.application.services.config_check import config_check
+from alchemiser.domain.errors import ErrorCategory
 from alchemiser.domain.redaction import MASK
 from alchemiser.interface.cli.options import JsonFlag
 from alchemiser.interface.cli.output import console, emit, print_json
@@ -62,21 +65,41 @@ def show(json_output: JsonFlag = False) -> None:
 
 
 @app.command()
-def check(json_output: JsonFlag = False) -> None:
-    """Validate settings and the portfolio file; exits non-zero on the first problem."""
+def check(
+    portfolio: Annotated[
+        Path | None, typer.Option("--portfolio", help="Portfolio TOML (default: settings).")
+    ] = None,
+    online: Annotated[
+        bool, typer.Option("--online", help="Also call the broker and the data source.")
+    ] = False,
+    json_output: JsonFlag = False,
+) -> None:
+    """Check settings, the portfolio, every sleeve's symphony and the ledger database (with
+    --online also the broker and one quote); lists what works, exit 14 if anything does not."""
     settings = bootstrap.load_settings()  # raises ConfigurationError, rendered by main
-    bootstrap.check_broker_settings(settings)  # the keys and URLs trade uses
     result = config_check(
-        bootstrap.portfolio_of(settings),
+        bootstrap.portfolio_of(settings, portfolio_file=portfolio),
         broker=settings.broker,
         market_data=str(settings.market_data.source),
+        load_symphony=bootstrap.load_symphony,
+        probes=bootstrap.config_probes(settings, online=online),
     )
     emit(result, _render_check, json_output=json_output)
+    if not result.ok:
+        raise typer.Exit(ErrorCategory.CONFIGURATION.exit_code)
 
 
 def _render_check(result: ConfigCheckResult) -> None:
+    for item in result.checks:
+        mark = Text("  ok  ", style="green") if item.ok else Text(" FAIL ", style="bold red")
+        console.print(Text.assemble(mark, f"{item.name}: {item.detail}"), highlight=False)
     listing = ", ".join(f"{s.sleeve} {s.allocation:g}" for s in result.sleeves)
-    console.print(f"[green]Configuration OK[/] — sleeves: {listing}")
+    verdict = (
+        Text("Configuration OK", style="green")
+        if result.ok
+        else Text("Configuration has problems", style="bold red")
+    )
+    console.print(Text.assemble(verdict, f" — sleeves: {listing}"), highlight=False)
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:

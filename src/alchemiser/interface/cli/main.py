@@ -11,7 +11,6 @@ from typer.exceptions import TyperException
 
 from alchemiser import __version__, bootstrap
 from alchemiser.application.error_handler import ErrorHandler
-from alchemiser.domain.errors import AlchemiserError
 from alchemiser.domain.redaction import Redactor
 from alchemiser.interface.cli import (
     autopilot_commands,
@@ -101,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
 def _report(exc: Exception, *, json_output: bool) -> int:
     try:
         redactor = bootstrap.redactor_for(bootstrap.load_settings())
-    except AlchemiserError:
-        redactor = Redactor()
+    except Exception:
+        redactor = Redactor(bootstrap.secret_looking_values())
     record = ErrorHandler(redact=redactor).handle(exc, component="cli", log=False)
     render_error(
         record, verbose=_state["verbose"] or "--verbose" in sys.argv, json_output=json_output

@@ -1,0 +1,54 @@
+"""Start-up time of the CLI (issue 16): `--version` and `--help` (target < 0.3 s) and `status`
+on the sim broker and the synthetic market (target < 1.5 s), each the best of N fresh processes
+— what an autopilot or a cron job pays on every call.
+
+    ./dev python benchmarks/startup.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CASES = [
+    (["--version"], 0.3),
+    (["--help"], 0.3),
+    (["status"], 1.5),
+]
+
+
+def _best_of(argv: list[str], runs: int, env: dict[str, str]) -> float:
+    exe = Path(sys.executable).with_name("alchemiser")
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([str(exe), *argv], env=env, capture_output=True, check=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as data_dir:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ALCHEMISER_", "ALPACA_"))}
+        env["ALCHEMISER_DATA_DIR"] = data_dir
+        missed = 0
+        for argv, target in CASES:
+            seconds = _best_of(argv, args.runs, env)
+            verdict = "ok" if seconds < target else "OVER TARGET"
+            missed += seconds >= target
+            print(
+                f"alchemiser {' '.join(argv):<10} {seconds:6.3f} s  (target < {target} s) {verdict}"
+            )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
