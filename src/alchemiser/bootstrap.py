@@ -195,11 +195,12 @@ def alpaca_broker(settings: Settings, *, live: bool) -> Broker:
 
 
 def cycle_lock(settings: Settings) -> CycleLock:
-    """The one-cycle-per-account lock on the ledger's database (SPEC §13)."""
-    from alchemiser.infrastructure.ledger import create_ledger_engine
+    """The one-cycle-per-account lock on the ledger's database (SPEC §13). The ledger is opened
+    (so migrated) first: on a fresh database the lock's holder table must exist."""
+    from alchemiser.infrastructure.ledger import SqlLedger
     from alchemiser.infrastructure.ledger.cycle_lock import DatabaseCycleLock
 
-    return DatabaseCycleLock(create_ledger_engine(settings.ledger_url))
+    return DatabaseCycleLock(SqlLedger(settings.ledger_url).engine)
 
 
 def check_broker_settings(settings: Settings) -> None:
