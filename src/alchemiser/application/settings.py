@@ -154,3 +154,13 @@ class AlpacaSettings(_Section):
         2.0, gt=0, description="REST check of waiting orders; stream updates wake it earlier."
     )
     use_stream: bool = Field(True, description="Listen to trade_updates (REST stays the truth).")
+
+
+class DashboardSettings(_Section):
+    """`alchemiser dashboard`: where it listens and the token that guards it off loopback."""
+
+    host: str = Field("127.0.0.1", description="Interface to bind; off loopback needs a token.")
+    port: int = Field(8050, ge=1, le=65535, description="TCP port of the dashboard.")
+    token: SecretStr | None = Field(
+        None, description="Bearer token (or ?token=) required on every request when set."
+    )

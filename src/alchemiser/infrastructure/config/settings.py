@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alchemiser.application.settings import (
     AlpacaSettings,
+    DashboardSettings,
     ExecutionSettings,
     MarketDataSettings,
     NotificationSettings,
@@ -65,6 +66,7 @@ class Settings(BaseSettings):
     notifications: NotificationSettings = NotificationSettings()
     sim_broker: SimBrokerSettings = SimBrokerSettings()
     alpaca: AlpacaSettings = AlpacaSettings()
+    dashboard: DashboardSettings = DashboardSettings()
 
     # Conventional Alpaca variables, read without the ALCHEMISER_ prefix.
     alpaca_api_key: SecretStr | None = Field(

@@ -16,6 +16,7 @@ from alchemiser.domain.redaction import Redactor
 from alchemiser.interface.cli import (
     backtest_command,
     config_commands,
+    dashboard_command,
     data_commands,
     notify_commands,
     schema_command,
@@ -43,6 +44,7 @@ app.command("trade")(trade_commands.trade)
 app.command("status")(trade_commands.status)
 app.command("history")(trade_commands.history)
 app.command("schema")(schema_command.schema)
+app.command("dashboard")(dashboard_command.dashboard)
 
 _state = {"verbose": False}
 
