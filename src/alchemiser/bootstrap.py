@@ -6,15 +6,20 @@ so swapping an adapter (sim ↔ Alpaca, SQLite ↔ server database) is a change 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.notifications import NotificationDispatcher
+from alchemiser.application.ports.autopilot_store import AutopilotStore
 from alchemiser.application.ports.broker import Broker
 from alchemiser.application.ports.calendar import TradingCalendar
+from alchemiser.application.ports.clock import Clock
+from alchemiser.application.ports.cycle_lock import CycleLock
+from alchemiser.application.ports.halt import HaltSwitch
 from alchemiser.application.ports.ledger import Ledger
 from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.application.ports.notifier import Notifier
@@ -37,6 +42,10 @@ if TYPE_CHECKING:
     from alchemiser.application.services.trade import TradeService
 
 __all__ = ["Settings", "load_settings", "portfolio_of", "redactor_for", "setup_logging"]
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def market_data_source(settings: Settings, spec: str | None = None) -> MarketDataSource:
@@ -87,7 +96,11 @@ def load_symphony(ref: str) -> Symphony:
     return load_symphony_file(ref)
 
 
-def notification_dispatcher(settings: Settings, errors: ErrorHandler) -> NotificationDispatcher:
+def notification_dispatcher(
+    settings: Settings,
+    errors: ErrorHandler,
+    now: Callable[[], dt.datetime] | None = None,
+) -> NotificationDispatcher:
     """Every configured channel; an empty dispatcher when none is (nothing is sent)."""
     config = settings.notifications
     renderer = MessageRenderer(redactor_for(settings))
@@ -104,6 +117,7 @@ def notification_dispatcher(settings: Settings, errors: ErrorHandler) -> Notific
         enabled=config.events,
         cooldown=FileCooldown(settings.data_dir / "notification-cooldown.json"),
         cooldown_minutes=config.cooldown_minutes,
+        now=now or _utc_now,
     )
 
 
@@ -114,9 +128,16 @@ def run_report_writer(settings: Settings) -> RunReportWriter | None:
     return RunReportWriter(settings.reports_dir, MessageRenderer(redactor_for(settings)))
 
 
-def sim_broker(settings: Settings, market_data: MarketDataSource | None = None) -> Broker:
+def sim_broker(
+    settings: Settings,
+    market_data: MarketDataSource | None = None,
+    now: Callable[[], dt.datetime] | None = None,
+    start_at: dt.datetime | None = None,
+) -> Broker:
     """The embedded simulated broker, its account kept in the ledger database
-    (settings.ledger_url) and priced from `market_data` (default: the configured source)."""
+    (settings.ledger_url) and priced from `market_data` (default: the configured source).
+    `start_at` moves simulated time to that moment (the autopilot's clock); by default it
+    starts at the trading window of the latest session as of `now`."""
     from alchemiser.infrastructure.ledger.repository import create_ledger_engine
     from alchemiser.infrastructure.sim_broker import SimBroker, config_from_settings
 
@@ -126,6 +147,8 @@ def sim_broker(settings: Settings, market_data: MarketDataSource | None = None) 
         engine=create_ledger_engine(settings.ledger_url),
         config=config_from_settings(settings.sim_broker),
         window=(settings.execution.window_start, settings.execution.early_close_window_start),
+        now=now or _utc_now,
+        start_at=start_at,
     )
 
 
@@ -189,7 +212,50 @@ def trading_engine(
         strategy=settings.strategy,
         rebalance=settings.rebalance,
         errors=errors,
+        halt=halt_switch(settings),
     )
+
+
+# -- unattended operation (SPEC §15) ------------------------------------------------------------
+def system_clock() -> Clock:
+    """The real clock (tests replace this function to drive the autopilot through weeks)."""
+    from alchemiser.infrastructure.system_clock import SystemClock
+
+    return SystemClock()
+
+
+def halt_switch(settings: Settings, now: Callable[[], dt.datetime] | None = None) -> HaltSwitch:
+    """The kill switch kept in the ledger database."""
+    from alchemiser.infrastructure.ledger import SqlLedger
+    from alchemiser.infrastructure.ledger.halt_switch import SqlHaltSwitch
+
+    engine = SqlLedger(settings.ledger_url).engine  # migrated to latest first
+    return SqlHaltSwitch(engine, now=now or _utc_now)
+
+
+def cycle_lock(settings: Settings) -> CycleLock:
+    """One cycle per account at a time. A file lock in data_dir until the ledger's database
+    lock lands (then two machines on one PostgreSQL ledger respect it too)."""
+    from alchemiser.infrastructure.file_cycle_lock import FileCycleLock
+
+    return FileCycleLock(settings.data_dir)
+
+
+def autopilot_store(settings: Settings) -> AutopilotStore:
+    """What the autopilot reads and notes in the ledger."""
+    from alchemiser.infrastructure.ledger import SqlLedger
+    from alchemiser.infrastructure.ledger.autopilot_store import SqlAutopilotStore
+
+    return SqlAutopilotStore(SqlLedger(settings.ledger_url))
+
+
+def health_server(settings: Settings, port: int | None, **handlers: Any) -> Any:
+    """The /healthz, /readyz, /metrics server on settings.autopilot.host (loopback default);
+    `handlers`: status, healthy, ready (see infrastructure.health_server)."""
+    from alchemiser.infrastructure.health_server import HealthServer
+
+    chosen = settings.autopilot.port if port is None else port
+    return HealthServer(settings.autopilot.host, chosen, **handlers)
 
 
 # -- use cases (issue 12): the services the CLI calls --------------------------------------------

@@ -91,6 +91,9 @@ class World:
     start: dt.datetime = START
     wrap_broker: Callable[[Any], Any] = lambda broker: broker
     wrap_ledger: Callable[[Any], Any] = lambda ledger: ledger
+    make_broker: Callable[[World], Any] | None = None
+    """Another broker than the simulated one (e.g. Alpaca on the test server); `sim` is then
+    that broker, unwrapped."""
 
     def __post_init__(self) -> None:
         self.url = f"sqlite:///{self.tmp_path / 'ledger.sqlite3'}"
@@ -99,12 +102,16 @@ class World:
 
     def reopen(self) -> None:
         """A fresh process: new broker object on the same database, new ledger, new engine."""
-        self.sim = SimBroker(
-            market_data=self.market,
-            calendar=self.market.calendar,
-            engine=create_ledger_engine(self.url),
-            config=self.config,
-            start_at=self.start,
+        self.sim = (
+            self.make_broker(self)
+            if self.make_broker is not None
+            else SimBroker(
+                market_data=self.market,
+                calendar=self.market.calendar,
+                engine=create_ledger_engine(self.url),
+                config=self.config,
+                start_at=self.start,
+            )
         )
         self.store = SqlLedger(self.url)
         self.broker = self.wrap_broker(self.sim)
@@ -143,6 +150,13 @@ class World:
             tuple(SleeveSpec(name, name, alloc) for name, (_, alloc) in sleeves.items())
         )
         return self.engine.run(CycleRequest(spec, "sim", {}, **request))
+
+    def close(self) -> None:
+        """Release the ledger's connections and the broker's (stream threads, sessions)."""
+        self.store.close()
+        closing = getattr(self.sim, "close", None)
+        if closing is not None:
+            closing()
 
     def positions(self) -> dict[str, Decimal]:
         return {str(p.symbol): p.qty for p in self.sim.positions()}

@@ -88,8 +88,10 @@ def _crash_then_resume(w: World, arm: Callable[[World], None]) -> tuple[str, Any
     return stale.run_id, result
 
 
-def _assert_job_finished_without_duplicates(w: World, stale_id: str, resumed: Any) -> None:
-    assert w.weights() == pytest.approx(TARGET, abs=0.003)
+def _assert_job_finished_without_duplicates(
+    w: World, stale_id: str, resumed: Any, *, tolerance: float = 0.003
+) -> None:
+    assert w.weights() == pytest.approx(TARGET, abs=tolerance)
     interrupted = w.store.run(stale_id)
     assert interrupted is not None and interrupted.status is RunStatus.INTERRUPTED
     assert interrupted.summary["recovered_by"] == resumed.run_id
@@ -167,7 +169,10 @@ def test_crash_mid_submission(world: Factory) -> None:
     recorded = {o.client_order_id: o for o in w.store.orders_of(stale)}
     assert lost.client_order_id in recorded and recorded[lost.client_order_id].final
     assert any("interrupted" in note for note in resumed.notes)
-    _assert_job_finished_without_duplicates(w, stale, resumed)
+    # The lost buy rested at the mid; reconciliation waits before cancelling, so it filled at
+    # the size the dead run gave it (short of the target by the 3 % buying-power buffer).
+    # What is left is below the 1 pp minimum drift: the resumed run does not trade it (SPEC §6).
+    _assert_job_finished_without_duplicates(w, stale, resumed, tolerance=0.01)
 
 
 def test_a_run_alive_in_another_process_is_never_taken_over(world: Factory) -> None:
@@ -244,4 +249,5 @@ def test_crash_after_a_refused_first_attempt_still_finds_the_later_order(
     assert lost is not None and lost.client_order_id.endswith("-1")
     recorded = {o.client_order_id: o for o in w.store.orders_of(stale)}
     assert lost.client_order_id in recorded and recorded[lost.client_order_id].final
-    _assert_job_finished_without_duplicates(w, stale, resumed)
+    # As in test_crash_mid_submission: the lost order filled during reconciliation's wait.
+    _assert_job_finished_without_duplicates(w, stale, resumed, tolerance=0.01)

@@ -108,7 +108,9 @@ def test_rejected_limit_then_market_fallback(world: Factory) -> None:
 def test_a_symbol_that_cannot_trade_is_a_trading_error_of_the_run(world: Factory) -> None:
     w = world(config=SimBrokerConfig(faults=(RejectOrders(symbol="BBB", count=99),)))
     result = w.trade({"a": ({"AAA": 0.5, "BBB": 0.5}, 1.0)})
-    assert result.status is RunStatus.COMPLETED  # the rest of the plan was carried out
+    # The rest of the plan was carried out, but the account is half a target short of it:
+    # not `completed` (issue 11), and the exit code is TRADING's.
+    assert result.status is RunStatus.PARTIAL
     assert "BBB" not in w.positions()
     assert w.weights() == pytest.approx({"AAA": 0.5}, abs=0.003)
     assert result.errors and all(e.category is ErrorCategory.TRADING for e in result.errors)

@@ -44,7 +44,7 @@ def test_migrates_from_empty_then_reopens_without_changes(tmp_path: Path) -> Non
     ledger = SqlLedger(_url(tmp_path))
     with ledger.engine.connect() as conn:
         versions = conn.execute(sa.text("select version from schema_version")).scalars().all()
-        assert versions == [1, 2]
+        assert versions == [1, 2, 3]
         assert conn.execute(sa.text("pragma journal_mode")).scalar() == "wal"
         assert conn.execute(sa.text("pragma foreign_keys")).scalar() == 1
     _run(ledger)
@@ -65,8 +65,9 @@ def test_upgrades_an_older_schema_in_order(tmp_path: Path) -> None:
         assert not sa.inspect(engine).has_table("sleeve_holdings")
     finally:
         mig.MIGRATIONS = original
-    assert mig.migrate(engine, url_for_messages="x") == 1
+    assert mig.migrate(engine, url_for_messages="x") == 2  # attribution, then autopilot tables
     assert sa.inspect(engine).has_table("sleeve_holdings")
+    assert sa.inspect(engine).has_table("halt_state")
 
 
 def test_refuses_a_ledger_from_a_newer_version(tmp_path: Path) -> None:

@@ -101,3 +101,21 @@ def test_read_only(client: TestClient) -> None:
     for url in ("/", "/api/status", "/api/runs"):
         assert client.post(url).status_code == 405
         assert client.delete(url).status_code == 405
+
+
+def test_health_equals_autopilot_status_json_and_shows_a_halt(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli = cli_json(capsys, ["autopilot", "status", "--json"])
+    api = client.get("/api/health").json()
+    volatile = ("as_of", "next_run", "newest_price_age_seconds")  # depend on the wall clock
+    assert {k: v for k, v in api.items() if k not in volatile} == {
+        k: v for k, v in cli.items() if k not in volatile
+    }
+    assert "HALTED" not in client.get("/").text
+    capsys.readouterr()
+    from alchemiser.interface.cli.main import main
+
+    assert main(["halt", "--reason", "earnings week"]) == 0
+    html = client.get("/").text
+    assert "HALTED" in html and "earnings week" in html

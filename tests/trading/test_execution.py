@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from alchemiser.application.error_handler import ErrorHandler
@@ -9,7 +11,17 @@ from alchemiser.application.execution import ExecutionManager, ExecutionStatus
 from alchemiser.application.settings import ExecutionSettings
 from alchemiser.domain.errors import ErrorCategory
 from alchemiser.domain.rebalance import PlannedTrade
-from alchemiser.domain.trading import Fill, Order, OrderStatus, OrderType, Side, Symbol
+from alchemiser.domain.trading import (
+    AmbiguousSubmitError,
+    Fill,
+    Order,
+    OrderMismatchError,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Side,
+    Symbol,
+)
 from alchemiser.infrastructure.sim_broker import (
     FailCalls,
     MovePrice,
@@ -211,12 +223,67 @@ def test_an_ambiguous_submit_failure_never_creates_a_second_order(
     assert len(broker.fills()) == 1 and broker.account().positions[0].qty == D(10)
 
 
-def test_a_failed_submit_is_retried_with_the_same_client_id(make_broker: MakeBroker) -> None:
-    broker = make_broker(SimBrokerConfig(faults=(FailCalls("submit_order", count=2),)))
+def test_an_ambiguous_submit_that_reached_the_broker_is_adopted(make_broker: MakeBroker) -> None:
+    broker = make_broker(
+        SimBrokerConfig(faults=(FailCalls("submit_order", count=1, after_effect=True),))
+    )
     em, _, _ = manager(broker)
     (result,) = em.execute([trade("SPY", Side.BUY, "10", "100")], phase="buy")
     assert result.status is ExecutionStatus.FILLED
     assert [o.client_order_id for o in result.orders] == [f"alc-{RUN}-buy-SPY-0"]
+    assert len(broker.fills()) == 1
+
+
+def test_an_ambiguous_submit_left_unknown_stops_everything(make_broker: MakeBroker) -> None:
+    """Issue 11: a timeout, then look-ups that find nothing. The order may still exist: no
+    second submission, no further order of any symbol, and a CRITICAL error."""
+    broker = make_broker(
+        SimBrokerConfig(
+            faults=(
+                FailCalls("submit_order", count=1),
+                FailCalls("get_order_by_client_id", count=2),
+            )
+        )
+    )
+    em, orders, _ = manager(broker)
+    start = broker.now
+    with pytest.raises(AmbiguousSubmitError) as raised:
+        em.execute(
+            [trade("AAPL", Side.BUY, "10", "200"), trade("SPY", Side.BUY, "10", "100")],
+            phase="buy",
+        )
+    assert raised.value.category is ErrorCategory.CRITICAL
+    assert raised.value.request.client_order_id == f"alc-{RUN}-buy-AAPL-0"
+    assert orders == [] and broker.open_orders() == () and broker.fills() == []
+    # bounded: the look-ups waited 0.5 + 1 + 2 + 4 simulated seconds, no more
+    assert (broker.now - start).total_seconds() == pytest.approx(7.5, abs=0.5)
+
+
+class _LyingBroker:
+    """Answers every submission with the order it was asked for, but for another quantity."""
+
+    def __init__(self, inner: SimBroker) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._inner, name)
+
+    def submit_order(self, request: OrderRequest) -> Order:
+        order = self._inner.submit_order(request)
+        return dataclasses.replace(order, qty=order.qty * 2)
+
+
+def test_a_submit_answered_with_another_order_stops_the_run(make_broker: MakeBroker) -> None:
+    broker = make_broker()
+    em = ExecutionManager(
+        _LyingBroker(broker),  # type: ignore[arg-type]
+        ExecutionSettings(),
+        run_id=RUN,
+        errors=ErrorHandler(),
+    )
+    with pytest.raises(OrderMismatchError, match=r"quantity 20 instead of 10") as raised:
+        em.execute([trade("SPY", Side.BUY, "10", "100")], phase="buy")
+    assert raised.value.category is ErrorCategory.CRITICAL
 
 
 def test_an_unreachable_broker_is_recorded_as_critical(make_broker: MakeBroker) -> None:

@@ -217,3 +217,55 @@ def test_a_cancel_can_take_time_to_confirm(make_broker: MakeBroker) -> None:
     broker.wait_for_update([order.id], 10)
     assert broker.get_order(order.id).status is OrderStatus.CANCELED
     assert broker.now - start == dt.timedelta(seconds=1.5)
+
+
+def test_a_fill_can_land_while_the_cancel_is_pending(make_broker: MakeBroker) -> None:
+    """As at Alpaca: the order trades until the cancel is confirmed. 40 % of the 10 resting
+    shares fill at the limit during pending_cancel; the other 6 are canceled."""
+    broker = make_broker(SimBrokerConfig(cancel_latency_seconds=2.0, cancel_fill_ratio=D("0.4")))
+    order = broker.submit_order(buy("c1", "10", "99.00"))  # below the bid: rests
+    settle(broker, order.id, 5)
+    broker.cancel_order(order.id)
+    assert broker.get_order(order.id).status is OrderStatus.PENDING_CANCEL
+    broker.wait_for_update([order.id], 10)
+    done = broker.get_order(order.id)
+    assert (done.status, done.filled_qty, done.filled_avg_price) == (
+        OrderStatus.CANCELED,
+        D(4),
+        D("99.00"),
+    )
+    assert broker.account().cash == D("100000") - D("396.00")
+    assert [(f.qty, f.price) for f in broker.fills()] == [(D(4), D("99.00"))]
+
+
+def test_a_marketable_order_fills_before_its_cancel_is_confirmed(make_broker: MakeBroker) -> None:
+    broker = make_broker(SimBrokerConfig(cancel_latency_seconds=2.0, latency_seconds=1.0))
+    order = broker.submit_order(buy("c1", "10"))  # a market buy still on its way to the book
+    broker.cancel_order(order.id)
+    broker.wait_for_update([order.id], 10)
+    done = broker.get_order(order.id)
+    assert (done.status, done.filled_qty) == (OrderStatus.FILLED, D(10))
+
+
+def test_a_margin_account_lends_buying_power_but_not_cash(make_broker: MakeBroker) -> None:
+    """Multiplier 2 on 100k equity in cash: buying power 200k less the holds; a buy beyond the
+    cash is accepted and cash goes negative, as at Alpaca (hand-worked numbers)."""
+    broker = make_broker(SimBrokerConfig(margin_multiplier=D(2)))
+    assert broker.account().buying_power == D("200000")
+    resting = broker.submit_order(buy("c1", "100", "99.00"))  # holds 9,900
+    settle(broker, resting.id, 5)
+    assert broker.account().buying_power == D("200000") - D("9900")
+    order = broker.submit_order(buy("c2", "1500"))  # 150k at the ask: more than the cash
+    settle(broker, order.id)
+    account = broker.account()
+    assert account.cash == D("100000") - D("1500") * D("100.05")
+    assert account.cash < 0
+    # equity ≈ 100k (less the half spread); longs 150k at the mid: 2 × equity − longs − holds
+    expected = 2 * account.equity - D(1500) * D("100.00") - D("9900")
+    assert account.buying_power == expected
+
+
+def test_a_cash_account_refuses_a_buy_beyond_its_cash(make_broker: MakeBroker) -> None:
+    broker = make_broker(SimBrokerConfig(margin_multiplier=D(1)))
+    with pytest.raises(InsufficientBuyingPowerError):
+        broker.submit_order(buy("c1", "1500"))

@@ -43,6 +43,8 @@ class Notification:
         """Identical alerts share a fingerprint (used by the cool-down); reports never do."""
         if self.event in {NotificationEvent.CRITICAL_ALERT, NotificationEvent.ERROR_REPORT}:
             parts = [self.event.value, *sorted(f"{e.category}:{e.message}" for e in self.errors)]
+        elif self.event is NotificationEvent.AUTOPILOT_ALERT:
+            parts = [self.event.value, self.subject]  # the subject names the alert and its day
         else:
             parts = [self.event.value, self.subject, dt.datetime.now(dt.UTC).isoformat()]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
@@ -90,7 +92,8 @@ def run_notifications(report: RunResult) -> list[Notification]:
                 report=report,
             )
         )
-    if report.status is RunStatus.REFUSED:
+    halted = any("halted_by" in e.context for e in report.errors)  # TradingHaltedError
+    if report.status is RunStatus.REFUSED and not halted:
         out.append(
             Notification(
                 event=NotificationEvent.MARKET_CLOSED,
@@ -202,6 +205,7 @@ class NotificationDispatcher:
         if notification.event not in {
             NotificationEvent.CRITICAL_ALERT,
             NotificationEvent.ERROR_REPORT,
+            NotificationEvent.AUTOPILOT_ALERT,
         }:
             return False
         last = self._cooldown.last_sent(notification.fingerprint)

@@ -1,13 +1,14 @@
 """One rebalance of the account to a blended target (SPEC §6, §7), recorded step by step.
 
-reconcile (the broker is the truth) → plan → SELL phase → wait until every sell is final →
-re-read the account → size the buys from refreshed buying power → BUY phase → verify the final
-holdings and report the residual drift → split the fills among the sleeves.
+reconcile (the broker is the truth) → plan → SELL phase → every sell final (cancelled and
+confirmed after the settle timeout) → re-read the account → size the buys from what is spendable
+→ BUY phase → end-of-run sweep → verify the final holdings and report the residual drift →
+split the fills among the sleeves.
 
-Crash safety: before anything else, `recover` finishes the bookkeeping of any run a dead process
-left 'running' — every order it placed is brought to a final state (cancelled if still working)
-and recorded, and its fills are attributed — so the new run plans from positions that already
-contain everything that happened, and never places a second order for the same intent.
+Crash safety: before any plan, `reconcile_orders` drives every order of ours at the broker to a
+final state and books its fills to the run that placed it (see execution/reconciler.py), so the
+new run plans from positions that already contain everything that happened, and never places a
+second order for the same intent. The sweep and the bookkeeping also run when a phase fails.
 """
 
 from __future__ import annotations
@@ -19,14 +20,12 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from alchemiser.application.error_handler import ErrorHandler
-from alchemiser.application.execution import ExecutionManager, ExecutionResult, client_order_id
-from alchemiser.application.execution.client_order_ids import PREFIX as CLIENT_ID_PREFIX
+from alchemiser.application.execution import ExecutionManager, ExecutionResult
+from alchemiser.application.execution.reconciler import Reconciler, placeholder
 from alchemiser.application.ports.broker import Broker
 from alchemiser.application.ports.ledger import (
     Ledger,
-    OrderRecord,
     PlannedOrderRecord,
-    RunStatus,
     RunSummary,
 )
 from alchemiser.application.settings import ExecutionSettings
@@ -41,7 +40,7 @@ from alchemiser.domain.rebalance import (
     plan_rebalance,
     size_buys,
 )
-from alchemiser.domain.trading import AccountSnapshot, Order, Side, Symbol
+from alchemiser.domain.trading import AccountSnapshot, AmbiguousSubmitError, Order, Side, Symbol
 
 log = logging.getLogger(__name__)
 
@@ -103,71 +102,13 @@ class RebalancingOrchestrator:
         self._params = plan_parameters
         self._execution = execution
         self._errors = errors
+        self._reconciler = Reconciler(broker, ledger, execution, attribute_run=self._attribute)
 
-    # -- crash recovery -------------------------------------------------------------------------
-    def recover(self, run_id: str, stale_runs: Sequence[RunSummary]) -> list[str]:
-        """Finish what dead runs left: final orders, recorded fills, attributed sleeves."""
-        notes: list[str] = []
-        for stale in stale_runs:
-            orders = self._settle_stale_orders(stale.run_id)
-            self._attribute(stale.run_id)
-            self._ledger.finish_run(
-                stale.run_id,
-                RunStatus.INTERRUPTED,
-                dict(stale.summary) | {"recovered_by": run_id, "orders_reconciled": orders},
-            )
-            note = (
-                f"run {stale.run_id} was interrupted; {orders} of its orders reconciled with "
-                "the broker before re-planning"
-            )
-            notes.append(note)
-            self._ledger.record_event(run_id, "recover", note, {"run_id": stale.run_id})
-        ours = f"{CLIENT_ID_PREFIX}-"
-        foreign = [o for o in self._broker.open_orders() if o.client_order_id.startswith(ours)]
-        for order in foreign:  # placed by us, but unknown to the ledger: never leave it working
-            self._broker.cancel_order(order.id)
-        if foreign:
-            self._broker.wait_for_update(
-                [o.id for o in foreign], self._execution.settle_timeout_seconds
-            )
-            note = f"cancelled {len(foreign)} open order(s) left by an earlier run"
-            notes.append(note)
-            self._ledger.record_event(run_id, "recover", note, [o.client_order_id for o in foreign])
-        return notes
-
-    def _settle_stale_orders(self, stale_run: str) -> int:
-        known = {o.client_order_id: o for o in self._ledger.orders_of(stale_run)}
-        candidates = [o for o in known.values() if not o.final]
-        candidates += self._unrecorded_orders(stale_run, known)
-        for record in candidates:
-            order = self._broker.get_order_by_client_id(record.client_order_id)
-            if order is None:
-                continue
-            if not order.is_final:
-                self._broker.cancel_order(order.id)
-                self._broker.wait_for_update([order.id], self._execution.settle_timeout_seconds)
-                order = self._broker.get_order(order.id)
-            self._ledger.record_order(stale_run, record.phase, order)
-        return len(candidates)
-
-    def _unrecorded_orders(
-        self, stale_run: str, known: Mapping[str, OrderRecord]
-    ) -> list[OrderRecord]:
-        """Orders the broker has under the stale run's ids that the ledger never saw (a crash
-        between submission and recording). Every attempt id is looked up: an attempt refused at
-        submission leaves a gap (no order) before the market fallback's attempt."""
-        found: list[OrderRecord] = []
-        planned = self._ledger.run_detail(stale_run).get("plan", [])
-        for row in planned:
-            phase, symbol = row["phase"], row["symbol"]
-            for attempt in range(self._execution.limit_steps + 2):
-                cid = client_order_id(stale_run, symbol, phase, attempt)
-                if cid in known:
-                    continue
-                order = self._broker.get_order_by_client_id(cid)
-                if order is not None:
-                    found.append(_record_of(stale_run, phase, order))
-        return found
+    # -- reconciliation (SPEC §13) ----------------------------------------------------------------
+    def reconcile_orders(self, run_id: str, stale_runs: Sequence[RunSummary]) -> list[str]:
+        """Before any plan: every order of ours final and booked (see Reconciler); raises a
+        TradingError naming those that cannot be made final."""
+        return self._reconciler.reconcile(run_id, stale_runs)
 
     # -- the rebalance --------------------------------------------------------------------------
     def rebalance(self, run_id: str, target: Target, *, dry_run: bool = False) -> RebalanceOutcome:
@@ -203,11 +144,54 @@ class RebalancingOrchestrator:
         if dry_run:
             return outcome
 
+        failure: Exception | None = None
+        try:
+            self._execute(run_id, plan, target, outcome, symbols=symbols, fractionable=fractionable)
+        except Exception as exc:  # the sweep and the bookkeeping below still run
+            failure = exc
+        outcome.timings["execution"] = clock.lap()
+        try:
+            outcome.notes += self._reconciler.sweep(run_id)
+        except Exception as exc:
+            failure = failure or exc
+        final = self._broker.account()
+        self._ledger.record_account(run_id, "after", final)
+        outcome.account_after = final
+        outcome.final_weights, outcome.drift = self._verify(final, target)
+        self._ledger.record_event(
+            run_id,
+            "verify",
+            f"residual drift {outcome.residual_drift:.4%}",
+            {s: d for s, d in outcome.drift.items() if d},
+        )
+        self._attribute(run_id, final)
+        outcome.timings["attribution"] = clock.lap()
+        if failure is not None:
+            failure.outcome = outcome  # type: ignore[attr-defined]
+            raise failure
+        return outcome
+
+    def _execute(
+        self,
+        run_id: str,
+        plan: RebalancePlan,
+        target: Target,
+        outcome: RebalanceOutcome,
+        *,
+        symbols: Sequence[str],
+        fractionable: Mapping[str, bool],
+    ) -> None:
+        """SELL phase → every sell final → BUY phase from what the final sells freed → top-up."""
+        before = outcome.account_before
+        budget_before = before.cash - self._holds()
         outcome.results += self._phase(run_id, SELL, plan.sells, outcome)
         refreshed = self._broker.account()
         self._ledger.record_account(run_id, "after_sells", refreshed)
         outcome.account_after_sells = refreshed
-        outcome.results += self._buy_phase(run_id, BUY, plan.buys, refreshed, outcome)
+        sold = [f for f in self._ledger.fills_of(run_id) if f.side is Side.SELL]
+        proceeds = sum((f.value for f in sold), ZERO)
+        cap = budget_before + proceeds
+        outcome.results += self._buy_phase(run_id, BUY, plan.buys, refreshed, outcome, cap=cap)
         # The buffer held back for price movement is spent once the first buys have filled:
         # re-plan the buys from the fresh account, so one run reaches the target.
         topped = self._broker.account()
@@ -225,21 +209,21 @@ class RebalancingOrchestrator:
             self._ledger.record_plan(run_id, [_planned(t, TOP_UP) for t in top_up])
             outcome.top_up = top_up
             outcome.results += self._buy_phase(run_id, TOP_UP, top_up, topped, outcome)
-        outcome.timings["execution"] = clock.lap()
 
-        final = self._broker.account()
-        self._ledger.record_account(run_id, "after", final)
-        outcome.account_after = final
-        outcome.final_weights, outcome.drift = self._verify(final, target)
-        self._ledger.record_event(
-            run_id,
-            "verify",
-            f"residual drift {outcome.residual_drift:.4%}",
-            {s: d for s, d in outcome.drift.items() if d},
-        )
-        self._attribute(run_id, final)
-        outcome.timings["attribution"] = clock.lap()
-        return outcome
+    def _holds(self) -> Decimal:
+        """Cash held by open buy orders (any, ours or not): not spendable. Market buys are
+        held at the ask plus the buying-power buffer, as brokers check them."""
+        buys = [o for o in self._broker.open_orders() if o.side is Side.BUY and not o.is_final]
+        market = [o for o in buys if o.limit_price is None]
+        asks = self._broker.quotes([o.symbol for o in market]) if market else {}
+        total = ZERO
+        for order in buys:
+            price = order.limit_price
+            if price is None:
+                quote = asks.get(order.symbol)
+                price = (quote.ask if quote else ZERO) * (1 + self._params.buying_power_buffer)
+            total += order.remaining_qty * price
+        return total
 
     def _reconcile(self, run_id: str, *, dry_run: bool) -> AccountSnapshot:
         """Read the account (the truth) and bring the sleeve book's totals to it (a dry run
@@ -296,13 +280,27 @@ class RebalancingOrchestrator:
         buys: Sequence[PlannedTrade],
         account: AccountSnapshot,
         outcome: RebalanceOutcome,
+        *,
+        cap: Decimal | None = None,
     ) -> list[ExecutionResult]:
-        """Buys re-sized to what the broker says is spendable now, pro rata when short."""
+        """Buys re-sized to what is spendable now, pro rata when short: min(cash less the holds
+        of open buy orders, the broker's buying power), and never more than `cap` (the cash
+        before the run plus the proceeds of the sells that are final). Margin is never spent."""
         if not buys:
             return []
+        cash = account.cash - self._holds()
+        if cap is not None and cap < cash:
+            self._note(
+                run_id,
+                outcome,
+                phase,
+                f"{phase}: spending only the cash before the run plus the proceeds of the final "
+                f"sells ({cap:.2f}), less than the account's cash after holds ({cash:.2f})",
+            )
+            cash = cap
         sizing = size_buys(
             buys,
-            cash=account.cash,
+            cash=cash,
             buying_power=account.buying_power,
             buffer=self._params.buying_power_buffer,
             prices=self._decision_prices([t.symbol for t in buys]),
@@ -338,7 +336,12 @@ class RebalancingOrchestrator:
             errors=self._errors,
             on_order=lambda order: self._record_order(run_id, phase, order),
         )
-        results = list(manager.execute(trades, phase=phase))
+        try:
+            results = list(manager.execute(trades, phase=phase))
+        except AmbiguousSubmitError as exc:  # leave a record the next reconciliation resolves
+            at = self._broker.clock().now
+            self._ledger.record_order(run_id, phase, placeholder(exc.request, at))
+            raise
         outcome.phases |= {o.client_order_id: phase for r in results for o in r.orders}
         for result in results:
             for record in result.errors:
@@ -356,20 +359,44 @@ class RebalancingOrchestrator:
         results: list[ExecutionResult],
         outcome: RebalanceOutcome,
     ) -> None:
-        """Wait until every order of the phase is final; proceed with what settled, and say so."""
+        """Wait until every order of the phase is final. What is still working after the
+        settle timeout is cancelled and confirmed final (its fills during the cancel count);
+        an order that cannot be made final stops the run before the next phase (SPEC §7)."""
         pending = [o.id for r in results for o in r.orders if not o.is_final]
         if pending:
             self._broker.wait_for_update(pending, self._execution.settle_timeout_seconds)
-            for order_id in pending:
-                self._record_order(run_id, phase, self._broker.get_order(order_id))
-            still = [i for i in pending if not self._broker.get_order(i).is_final]
+            orders = [self._broker.get_order(i) for i in pending]
+            late = [o for o in orders if not o.is_final]
+            for order in late:
+                self._broker.cancel_order(order.id)
+            if late:
+                self._broker.wait_for_update(
+                    [o.id for o in late], self._execution.settle_timeout_seconds
+                )
+                orders = [self._broker.get_order(i) for i in pending]
+            for order in orders:
+                self._record_order(run_id, phase, order)
+            still = [o for o in orders if not o.is_final]
             if still:
+                raise TradingError(
+                    f"{len(still)} {phase} order(s) still not final after cancel: "
+                    + ", ".join(f"{o.client_order_id} ({o.symbol} {o.status})" for o in still)
+                    + ("; no buys are placed" if phase == SELL else ""),
+                    context={"client_order_ids": [o.client_order_id for o in still]},
+                    suggested_action="Check them at the broker; the next run resolves them.",
+                )
+            if late:
                 self._note(
                     run_id,
                     outcome,
                     phase,
-                    f"{len(still)} {phase} order(s) not final after "
-                    f"{self._execution.settle_timeout_seconds:g}s; proceeding with what settled",
+                    f"{len(late)} {phase} order(s) not final after "
+                    f"{self._execution.settle_timeout_seconds:g}s were cancelled and confirmed; "
+                    + (
+                        "buys use only the proceeds of the sells that are final"
+                        if phase == SELL
+                        else "the run continues with what filled"
+                    ),
                 )
         filled = sum(1 for r in results if r.filled_qty > 0)
         self._ledger.record_event(
@@ -421,22 +448,6 @@ def _planned(trade: PlannedTrade, phase: str | None = None) -> PlannedOrderRecor
         price=trade.price,
         value=trade.value,
         reason="close position" if trade.closes_position else "rebalance to target",
-    )
-
-
-def _record_of(run_id: str, phase: str, order: Order) -> OrderRecord:
-    return OrderRecord(
-        run_id=run_id,
-        phase=phase,
-        client_order_id=order.client_order_id,
-        broker_order_id=order.id,
-        symbol=str(order.symbol),
-        side=order.side.value,
-        qty=order.qty,
-        status=order.status.value,
-        filled_qty=order.filled_qty,
-        filled_avg_price=order.filled_avg_price,
-        final=order.is_final,
     )
 
 

@@ -60,10 +60,60 @@ class ExecutionSettings(_Section):
     )
     market_fallback: bool = True
     settle_timeout_seconds: float = Field(60.0, gt=0, description="Wait for sells to settle.")
+    reconcile_wait_seconds: float = Field(
+        5.0, ge=0, description="Before a plan: wait this long for our open orders, then cancel."
+    )
+    completion_tolerance: float = Field(
+        0.02,
+        ge=0,
+        le=1,
+        description="A run is completed when every weight is within this of its target.",
+    )
     window_start: str = Field(
         "15:45", pattern=r"^\d{2}:\d{2}$", description="Trading window start (ET)."
     )
     early_close_window_start: str = Field("12:45", pattern=r"^\d{2}:\d{2}$")
+
+
+class AutopilotSettings(_Section):
+    """`alchemiser autopilot`: when the daily cycle starts, how it retries, what it alerts on."""
+
+    start_delay_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=600,
+        description="Start this long after the window opens (absorbs clock skew with the broker).",
+    )
+    latest_start_minutes: float = Field(
+        5.0,
+        ge=0,
+        le=60,
+        description="No cycle starts later than this many minutes before the close.",
+    )
+    catch_up: bool = Field(
+        True,
+        description="A (re)start after the scheduled time but inside the window runs the cycle "
+        "at once; false counts that session as missed.",
+    )
+    retry_initial_seconds: float = Field(
+        30.0, gt=0, description="First wait before retrying a cycle that failed transiently."
+    )
+    retry_max_seconds: float = Field(300.0, gt=0, description="Longest wait between retries.")
+    max_retries: int = Field(5, ge=0, le=50, description="Transient retries per session.")
+    summary_delay_minutes: float = Field(
+        15.0, ge=0, description="The daily summary is sent this long after the close."
+    )
+    drawdown_alert: float = Field(
+        0.10, gt=0, lt=1, description="Alert when equity is this far below its peak."
+    )
+    stale_price_sessions: int = Field(
+        1, ge=0, description="Alert when the newest price is more sessions old than this."
+    )
+    host: str = Field("127.0.0.1", description="Health/metrics address (loopback by default).")
+    port: int = Field(9464, ge=0, lt=65536, description="Health/metrics port (0 = off).")
+    tick_seconds: float = Field(
+        60.0, gt=0, description="Longest sleep of the scheduler loop (heartbeat interval)."
+    )
 
 
 class SleeveFailurePolicy(StrEnum):
@@ -83,6 +133,9 @@ class NotificationEvent(StrEnum):
     ERROR_REPORT = "error_report"
     MARKET_CLOSED = "market_closed"
     SIGNAL_DIGEST = "signal_digest"
+    AUTOPILOT_ALERT = "autopilot_alert"
+    """Missed session, failed run, halted, drawdown, stale data (cool-down applies)."""
+    DAILY_SUMMARY = "daily_summary"
     TEST = "test"
 
 
@@ -125,6 +178,15 @@ class SimBrokerSettings(_Section):
         Decimal("1"), gt=0, le=1, description="Share of the remainder filled per fill event."
     )
     fill_interval_seconds: float = Field(1.0, gt=0, description="Between partial fills.")
+    cancel_latency_seconds: float = Field(
+        1.0, ge=0, description="A cancel stays pending_cancel this long (fills possible)."
+    )
+    cancel_fill_ratio: Decimal = Field(
+        Decimal("0"), ge=0, le=1, description="Share of the rest filled while a cancel pends."
+    )
+    margin_multiplier: Decimal = Field(
+        Decimal("2"), ge=1, le=4, description="1 = cash account; 2 or 4 = margin, like Alpaca."
+    )
     passive_fill_probability: Decimal = Field(
         Decimal("1"), ge=0, le=1, description="Chance a limit inside the spread fills per event."
     )

@@ -1,7 +1,8 @@
 """The daily trading cycle, top to bottom (SPEC §7).
 
-start the run → trading window → finish what a crashed run left → signals → failed-sleeve policy
-→ data-quality gate → rebalance (reconcile, sell, settle, buy, verify, attribute) → finish the run.
+start the run → trading window → reconcile every order of ours with the broker → signals →
+failed-sleeve policy → data-quality gate → rebalance (reconcile, sell, settle, buy, sweep,
+verify, attribute) → finish the run with a status that says whether the target was reached.
 
 Every failure goes through the ErrorHandler and into the ledger, and ends the run: a cycle is
 never re-run automatically (only single idempotent broker calls are retried, inside execution).
@@ -23,6 +24,7 @@ from alchemiser.application.error_handler import ErrorHandler, ErrorRecord
 from alchemiser.application.execution import ExecutionStatus
 from alchemiser.application.ports.broker import Broker
 from alchemiser.application.ports.calendar import TradingCalendar
+from alchemiser.application.ports.halt import HaltSwitch
 from alchemiser.application.ports.ledger import (
     Ledger,
     RunInfo,
@@ -46,7 +48,12 @@ from alchemiser.application.settings import (
 )
 from alchemiser.application.strategy_manager import PortfolioSignal, StrategyManager
 from alchemiser.domain.attribution.runs import keep_failed_sleeves
-from alchemiser.domain.errors import DataQualityError, MarketClosedError, TradingError
+from alchemiser.domain.errors import (
+    DataQualityError,
+    MarketClosedError,
+    TradingError,
+    TradingHaltedError,
+)
 from alchemiser.domain.market.quality import check_quality, enforce
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
 from alchemiser.domain.symphony.evaluator import required_tickers
@@ -103,6 +110,7 @@ class TradingEngine:
         strategy: StrategySettings,
         rebalance: RebalanceSettings,
         errors: ErrorHandler,
+        halt: HaltSwitch | None = None,
     ) -> None:
         self._broker = broker
         self._ledger = ledger
@@ -116,6 +124,7 @@ class TradingEngine:
         self._strategy = strategy
         self._cash_reserve = Decimal(repr(rebalance.cash_reserve))
         self._errors = errors
+        self._halt = halt
 
     def run(self, request: CycleRequest) -> CycleResult:
         run_id = new_run_id()
@@ -147,8 +156,9 @@ class TradingEngine:
             if busy is not None:
                 raise busy
             self._check_trading_window(run_id, clock, request, result)
-            if not request.dry_run:
-                result.notes += self._orchestrator.recover(run_id, stale)
+            if not request.dry_run:  # SPEC §13: every order of ours final and booked first
+                result.notes += self._orchestrator.reconcile_orders(run_id, stale)
+            self._check_halt(run_id, request, result)
             result.signal = self._signals(run_id, request.portfolio, result)
             result.target = self._target(run_id, result.signal, result)
             self._quality_gate(request.portfolio, result.signal, result.trading_day)
@@ -158,12 +168,19 @@ class TradingEngine:
             result.notes += result.outcome.notes
             self._collect_execution_errors(result.outcome, result)
             result.timings |= result.outcome.timings
-            result.status = RunStatus.DRY_RUN if request.dry_run else RunStatus.COMPLETED
-        except MarketClosedError as exc:
+            if request.dry_run:
+                result.status = RunStatus.DRY_RUN
+            else:
+                result.status = self._judge(run_id, result.outcome, result)
+        except (MarketClosedError, TradingHaltedError) as exc:
             result.status = RunStatus.REFUSED
             self._record_failure(run_id, exc, result)
         except Exception as exc:  # every failure is recorded and ends the run; never retried
-            result.status = RunStatus.FAILED
+            result.outcome = getattr(exc, "outcome", None) or result.outcome
+            traded = result.outcome is not None and any(
+                r.filled_qty > 0 for r in result.outcome.results
+            )
+            result.status = RunStatus.PARTIAL if traded else RunStatus.FAILED
             self._record_failure(run_id, exc, result)
         result.timings["total"] = time.perf_counter() - started
         self._ledger.finish_run(run_id, result.status, _summary(result))
@@ -203,6 +220,27 @@ class TradingEngine:
                 "window_start": self._execution.window_start,
             },
             suggested_action="Run inside the trading window, or pass --force to trade anyway.",
+        )
+
+    def _check_halt(self, run_id: str, request: CycleRequest, result: CycleResult) -> None:
+        """The kill switch (SPEC §15): checked after reconciliation, before any plan, so a
+        halted account still has its orders driven to a final state but gets no new one."""
+        state = self._halt.current() if self._halt is not None else None
+        if state is None:
+            return
+        message = (
+            f"trading is halted since {state.since:%Y-%m-%d %H:%M} UTC by {state.source}: "
+            f"{state.reason}"
+        )
+        if request.dry_run:
+            note = f"{message}; a dry run places no order, continuing"
+            result.notes.append(note)
+            self._ledger.record_event(run_id, "halt", note)
+            return
+        raise TradingHaltedError(
+            message,
+            context={"halted_by": state.source, "since": state.since.isoformat()},
+            suggested_action="`alchemiser resume` lifts the halt once the cause is dealt with.",
         )
 
     def _stale_runs(self) -> tuple[list[RunSummary], TradingError | None]:
@@ -343,6 +381,30 @@ class TradingEngine:
                 result.notes += [f"{e.message} (recovered)" for e in execution.errors]
             else:
                 result.errors += execution.errors
+
+    def _judge(self, run_id: str, outcome: RebalanceOutcome, result: CycleResult) -> RunStatus:
+        """`completed` only when every weight is within the tolerance of its target; otherwise
+        `partial` (something traded) or `failed` (nothing did, e.g. every order refused), with
+        a TRADING error so the exit code says so."""
+        tolerance = Decimal(repr(self._execution.completion_tolerance))
+        drift = outcome.residual_drift
+        if drift <= tolerance:
+            return RunStatus.COMPLETED
+        traded = any(r.filled_qty > 0 for r in outcome.results)
+        worst = max(outcome.drift, key=lambda s: abs(outcome.drift[s]))
+        self._record_failure(
+            run_id,
+            TradingError(
+                f"the account did not reach the target: {worst} is {outcome.drift[worst]:+.2%} "
+                f"from its target weight (tolerance {tolerance:.2%}); "
+                f"{sum(1 for r in outcome.results if r.filled_qty > 0)} of "
+                f"{len(outcome.results)} trade(s) filled",
+                context={"ticker": worst, "residual_drift": str(drift)},
+                suggested_action="Read the run's errors; the next run re-plans from the account.",
+            ),
+            result,
+        )
+        return RunStatus.PARTIAL if traded else RunStatus.FAILED
 
     def _record_failure(self, run_id: str, exc: Exception, result: CycleResult) -> None:
         record = self._errors.handle(exc, component="trading_engine")

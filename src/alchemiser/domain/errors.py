@@ -110,6 +110,20 @@ class MarketClosedError(TradingError):
     default_action = "Run inside the trading window, or pass --force to trade anyway."
 
 
+class TradingHaltedError(TradingError):
+    """The kill switch is on (`alchemiser halt` or the drawdown breaker): no order is placed."""
+
+    severity = Severity.MEDIUM
+    default_action = "Find out why trading was halted; `alchemiser resume` lifts the halt."
+
+
+class StopRequestedError(TradingError):
+    """The process was asked to stop mid-cycle: no new order; working ones are cancelled."""
+
+    severity = Severity.MEDIUM
+    default_action = "The run stopped early on request; the next run re-plans from the broker."
+
+
 class DataError(AlchemiserError):
     """Prices are missing, stale or implausible, or an indicator cannot be computed."""
 
@@ -124,6 +138,12 @@ class StaleDataError(DataError):
 
 class DataQualityError(DataError):
     pass
+
+
+class DataUnavailableError(DataError):
+    """The data source could not be reached or answered 5xx/429: worth retrying later."""
+
+    default_action = "Retry later; check the network and the data source's status."
 
 
 class StrategyError(AlchemiserError):

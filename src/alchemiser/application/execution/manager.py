@@ -41,6 +41,7 @@ from alchemiser.domain.errors import (
 )
 from alchemiser.domain.rebalance import PlannedTrade
 from alchemiser.domain.trading import (
+    AmbiguousSubmitError,
     DuplicateClientOrderIdError,
     Fill,
     FillTracker,
@@ -53,6 +54,8 @@ from alchemiser.domain.trading import (
     Quote,
     Side,
     Symbol,
+    UnexpectedBrokerResponseError,
+    check_order_answer,
 )
 from alchemiser.domain.trading.order import check_transition
 
@@ -61,8 +64,10 @@ _T = TypeVar("_T")
 
 COMPONENT = "execution"
 SUBMIT_TRIES = 3
-"""Attempts of one submission after ambiguous failures (each preceded by a lookup)."""
+"""Attempts of one idempotent call (read, cancel) after ambiguous failures."""
 RETRY_PAUSE_SECONDS = 1.0
+LOOKUP_PAUSES_SECONDS = (0.5, 1.0, 2.0, 4.0)
+"""Backoff of the look-ups by client order id after an ambiguous submit (bounded: 7.5 s)."""
 
 
 @dataclass
@@ -239,6 +244,8 @@ class ExecutionManager:
         )
         try:
             order = self._submit_once(request)
+        except (AmbiguousSubmitError, UnexpectedBrokerResponseError):
+            raise  # the run stops: the caller sweeps, records and reports
         except OrderRejectedError as exc:
             leg.rejections += 1
             leg.limit_rejected = True
@@ -255,29 +262,47 @@ class ExecutionManager:
         return True
 
     def _submit_once(self, request: OrderRequest) -> Order:
-        """Submit, never twice: after an ambiguous failure, look the id up before retrying."""
+        """Submit once, never twice (SPEC §7, §13).
+
+        After an ambiguous failure (timeout, 5xx) the order may exist: it is looked up by its
+        client order id with a bounded backoff and adopted when found. When it stays unknown,
+        nothing more is sent in this run (AmbiguousSubmitError, CRITICAL); the next run's
+        reconciliation resolves the id first. Whatever the broker answers must be the order
+        requested (client id, symbol, side, quantity), or the run stops (OrderMismatchError).
+        """
         cid = request.client_order_id
-        last: BrokerConnectionError | None = None
-        for _ in range(SUBMIT_TRIES):
+        try:
+            return self._checked(request, self._broker.submit_order(request), "submit")
+        except DuplicateClientOrderIdError:
+            found = self._broker.get_order_by_client_id(cid)
+            if found is None:
+                raise
+            log.info("order %s already existed at the broker; adopted", cid)
+            return self._checked(request, found, "lookup")
+        except BrokerConnectionError as exc:
+            failure = exc
+        for pause in LOOKUP_PAUSES_SECONDS:
+            self._broker.wait_for_update([], pause)
             try:
-                return self._broker.submit_order(request)
-            except DuplicateClientOrderIdError:
                 found = self._broker.get_order_by_client_id(cid)
-                if found is None:
-                    raise
-                log.info("order %s already existed at the broker; adopted", cid)
-                return found
-            except BrokerConnectionError as exc:
-                last = exc
-                try:
-                    found = self._broker.get_order_by_client_id(cid)
-                except BrokerConnectionError:
-                    found = None
-                if found is not None:
-                    return found
-                self._broker.wait_for_update([], RETRY_PAUSE_SECONDS)
-        assert last is not None
-        raise last
+            except BrokerConnectionError:
+                continue
+            if found is not None:
+                log.info("order %s found after an ambiguous submit; adopted", cid)
+                return self._checked(request, found, "lookup")
+        raise AmbiguousSubmitError(
+            f"{request.symbol}: submitting {request.side} {request.qty} ({cid}) failed "
+            f"ambiguously ({failure.message}) and the order is not found by its client order "
+            f"id after {len(LOOKUP_PAUSES_SECONDS)} look-ups; no further order is placed",
+            request=request,
+            context={"ticker": str(request.symbol), "client_order_id": cid},
+        ) from failure
+
+    @staticmethod
+    def _checked(request: OrderRequest, order: Order, how: str) -> Order:
+        """The broker's answer must be the order requested (issue 11); else CRITICAL."""
+        endpoint = "submit order" if how == "submit" else "look up order by client order id"
+        return check_order_answer(request, order, endpoint=endpoint)
 
     def _wait(self, legs: list[_Leg], seconds: float) -> None:
         ids = [leg.current.id for leg in legs if leg.current and not leg.current.is_final]

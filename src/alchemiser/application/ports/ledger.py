@@ -23,9 +23,10 @@ class RunStatus(StrEnum):
 
     RUNNING = "running"
     COMPLETED = "completed"
-    """Reached the end of the cycle (it may still report residual drift)."""
+    """The account reached the target within `execution.completion_tolerance` (issue 11)."""
     PARTIAL = "partial"
-    """Reached the end, but some intended trades did not happen (see the run's errors)."""
+    """Traded, but the account did not reach the target or some intended trades did not happen
+    (refusals, aborts, a stop mid-way; see the run's errors)."""
     FAILED = "failed"
     """Stopped by an error; everything done before it is recorded."""
     INTERRUPTED = "interrupted"

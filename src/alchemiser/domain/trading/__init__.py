@@ -7,6 +7,7 @@ from alchemiser.domain.trading.broker_answers import (
     order_mismatches,
 )
 from alchemiser.domain.trading.errors import (
+    AmbiguousSubmitError,
     DuplicateClientOrderIdError,
     IllegalOrderTransitionError,
     UnknownOrderError,
@@ -42,6 +43,7 @@ __all__ = [
     "MAX_CLIENT_ORDER_ID_LENGTH",
     "SHARE_STEP",
     "AccountSnapshot",
+    "AmbiguousSubmitError",
     "AssetInfo",
     "DuplicateClientOrderIdError",
     "Fill",

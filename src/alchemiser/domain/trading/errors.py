@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from alchemiser.domain.errors import OrderRejectedError, TradingError
+from typing import TYPE_CHECKING, Any
+
+from alchemiser.domain.errors import CriticalError, OrderRejectedError, TradingError
+
+if TYPE_CHECKING:
+    from alchemiser.domain.trading.order import OrderRequest
 
 
 class IllegalOrderTransitionError(TradingError):
@@ -23,3 +28,18 @@ class DuplicateClientOrderIdError(OrderRejectedError):
 
 class UnknownOrderError(TradingError):
     """`get_order` / `cancel_order` / `replace_order` named an order the broker does not know."""
+
+
+class AmbiguousSubmitError(CriticalError):
+    """A submission failed ambiguously (timeout, 5xx) and the order could not be found by its
+    client order id afterwards: it may exist at the broker. The run places no further order;
+    the next run's reconciliation looks the id up again first (SPEC §13)."""
+
+    default_action = (
+        "Check the broker's order list for this client order id; the next run resolves it "
+        "before planning."
+    )
+
+    def __init__(self, message: str, *, request: OrderRequest, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.request = request

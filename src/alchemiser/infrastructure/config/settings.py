@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alchemiser.application.settings import (
     AlpacaSettings,
+    AutopilotSettings,
     DashboardSettings,
     ExecutionSettings,
     MarketDataSettings,
@@ -66,6 +67,7 @@ class Settings(BaseSettings):
     notifications: NotificationSettings = NotificationSettings()
     sim_broker: SimBrokerSettings = SimBrokerSettings()
     alpaca: AlpacaSettings = AlpacaSettings()
+    autopilot: AutopilotSettings = AutopilotSettings()
     dashboard: DashboardSettings = DashboardSettings()
 
     # Conventional Alpaca variables, read without the ALCHEMISER_ prefix.

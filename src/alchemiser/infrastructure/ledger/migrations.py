@@ -35,6 +35,13 @@ _V2_TABLES = [
     schema.sleeve_realized,
 ]
 
+_V3_TABLES = [
+    schema.halt_state,
+    schema.halt_log,
+    schema.autopilot_sessions,
+    schema.autopilot_state,
+]
+
 
 def _create(tables: list[sa.Table]) -> Callable[[sa.Connection], None]:
     def apply(conn: sa.Connection) -> None:
@@ -47,6 +54,7 @@ def _create(tables: list[sa.Table]) -> Callable[[sa.Connection], None]:
 MIGRATIONS: list[Migration] = [
     (1, "runs, signals, targets, plans, orders, fills, accounts, errors", _create(_V1_TABLES)),
     (2, "per-sleeve attribution: deltas, trades, holdings, realised P&L", _create(_V2_TABLES)),
+    (3, "kill switch and autopilot: halt state and log, sessions, state", _create(_V3_TABLES)),
 ]
 LATEST = MIGRATIONS[-1][0]
 

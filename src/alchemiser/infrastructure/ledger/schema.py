@@ -231,3 +231,49 @@ sleeve_realized = sa.Table(
     sa.Column("sleeve", sa.String(80), primary_key=True),
     sa.Column("realized", DecimalText, nullable=False),
 )
+
+# --- kill switch and autopilot (SPEC §15) ---------------------------------------------------
+halt_state = sa.Table(
+    "halt_state",
+    metadata,
+    sa.Column("scope", sa.String(40), primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("source", sa.String(80), nullable=False),
+    sa.Column("since", _ts, nullable=False),
+)
+"""At most one row per scope: the active halt. The primary key makes `halt` atomic."""
+
+halt_log = sa.Table(
+    "halt_log",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("scope", sa.String(40), nullable=False),
+    sa.Column("action", sa.String(10), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("source", sa.String(80), nullable=False),
+    sa.Column("at", _ts, nullable=False),
+)
+
+autopilot_sessions = sa.Table(
+    "autopilot_sessions",
+    metadata,
+    sa.Column("account", sa.String(40), primary_key=True),
+    sa.Column("session_day", sa.Date, primary_key=True),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_attempt_at", _ts),
+    sa.Column("last_run_id", sa.String(40)),
+    sa.Column("alerts", sa.JSON, nullable=False),
+    sa.Column("summary", sa.JSON),
+    sa.Column("summary_sent_at", _ts),
+)
+"""What the autopilot did about each session: attempts, alerts sent, the daily summary."""
+
+autopilot_state = sa.Table(
+    "autopilot_state",
+    metadata,
+    sa.Column("account", sa.String(40), primary_key=True),
+    sa.Column("key", sa.String(40), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+    sa.Column("updated_at", _ts, nullable=False),
+)
+"""Small facts that outlive a process: when the autopilot first ran, its last heartbeat."""

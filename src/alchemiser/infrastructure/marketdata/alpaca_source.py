@@ -14,7 +14,12 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from alchemiser.domain.errors import AuthenticationError, ConfigurationError, DataError
+from alchemiser.domain.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    DataError,
+    DataUnavailableError,
+)
 from alchemiser.domain.market.price_history import PriceHistory
 from alchemiser.infrastructure.marketdata.symbols import normalise_tickers
 
@@ -158,13 +163,14 @@ class AlpacaSource:
                     f"Alpaca market data refused the API keys (HTTP {status})",
                     context={"source": self.name, "status": status},
                 ) from None
-            raise DataError(
+            unavailable = status is not None and (status >= 500 or status == 429)
+            raise (DataUnavailableError if unavailable else DataError)(
                 f"Alpaca market data request for {', '.join(names)} failed (HTTP {status}): {exc}",
                 context={"tickers": names, "source": self.name, "status": status},
                 suggested_action="Retry later; HTTP 429 means the 200 requests/min limit.",
             ) from None
         except RequestException as exc:
-            raise DataError(
+            raise DataUnavailableError(
                 f"cannot reach Alpaca market data: {type(exc).__name__}",
                 context={"tickers": names, "source": self.name},
                 suggested_action="Check the network connection and alpaca_data_url.",

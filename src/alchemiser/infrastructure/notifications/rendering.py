@@ -31,6 +31,8 @@ _TEMPLATE = {
     NotificationEvent.ERROR_REPORT: "errors",
     NotificationEvent.MARKET_CLOSED: "notice",
     NotificationEvent.SIGNAL_DIGEST: "notice",
+    NotificationEvent.AUTOPILOT_ALERT: "notice",
+    NotificationEvent.DAILY_SUMMARY: "notice",
     NotificationEvent.TEST: "notice",
 }
 

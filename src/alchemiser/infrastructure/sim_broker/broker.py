@@ -124,7 +124,7 @@ class SimBroker:
             account_id=self._cfg.account_id,
             equity=equity,
             cash=self._state.cash,
-            buying_power=max(self._state.cash - self._reserved(), Decimal(0)),
+            buying_power=self._buying_power(positions),
             positions=positions,
             time=self.now,
         )
@@ -274,7 +274,7 @@ class SimBroker:
             cost = request.qty * self._reserve_price(
                 request.order_type, request.limit_price, symbol
             )
-            available = self._state.cash - self._reserved()
+            available = self._buying_power(self._positions())
             if cost > available:
                 raise InsufficientBuyingPowerError(
                     f"insufficient buying power for {symbol}: needs {cost:.2f}, "
@@ -311,6 +311,15 @@ class SimBroker:
         if order_type is OrderType.LIMIT and limit_price is not None:
             return limit_price
         return self._quote_at(symbol, self.now).ask * (1 + self._cfg.market_buy_markup)
+
+    def _buying_power(self, positions: Sequence[Position]) -> Decimal:
+        """What a new buy may cost. A cash account (multiplier 1): cash less the holds of open
+        buys. A margin account, as at Alpaca: multiplier × equity less the long market value
+        and the holds, so cash can go negative once it is spent."""
+        longs = sum((p.market_value for p in positions if p.qty > 0), Decimal(0))
+        equity = self._state.cash + sum((p.market_value for p in positions), Decimal(0))
+        power = self._cfg.margin_multiplier * equity - longs - self._reserved()
+        return max(power, Decimal(0))
 
     def _reserved(self) -> Decimal:
         return sum(
@@ -368,7 +377,7 @@ class SimBroker:
 
     def _handle(self, order: Order, at: dt.datetime) -> None:
         if order.status is OrderStatus.PENDING_CANCEL:
-            self._set(order.advance(OrderStatus.CANCELED, at=at), None)
+            self._finish_cancel(order, at)
             return
         if order.status in (OrderStatus.NEW, OrderStatus.PENDING_NEW):
             reason = self._scripted_rejection(order)
@@ -389,6 +398,33 @@ class SimBroker:
         qty = self._fill_qty(order)
         order = self._fill(order, qty, price, at)
         self._set(order, None if order.is_final else at + interval)
+
+    def _finish_cancel(self, order: Order, at: dt.datetime) -> None:
+        """The end of an asynchronous cancel. Until the exchange confirms it the order still
+        trades, as at Alpaca: a marketable (or passively filled) order fills first, and
+        `cancel_fill_ratio` of what is left fills at its own price (a fill racing the cancel).
+        Only what remains after that is canceled."""
+        quote = self._quote_at(order.symbol, at)
+        price, passive = self._match(order, quote)
+        if price is not None and not (
+            passive and self._rng.random() >= float(self._cfg.passive_fill_probability)
+        ):
+            order = self._fill(order, self._fill_qty(order), price, at)
+        ratio = self._cfg.cancel_fill_ratio
+        if not order.is_final and ratio > 0:
+            step = Decimal(1) if order.symbol in self._cfg.non_fractionable else SHARE_STEP
+            qty = min(
+                (order.remaining_qty * ratio).quantize(step, rounding=ROUND_DOWN),
+                order.remaining_qty,
+            )
+            if qty > 0:
+                own = order.limit_price
+                if own is None:
+                    own = quote.ask if order.side is Side.BUY else quote.bid
+                order = self._fill(order, qty, own, at)
+        if not order.is_final:
+            order = order.advance(OrderStatus.CANCELED, at=at)
+        self._set(order, None)
 
     def _match(self, order: Order, quote: Quote) -> tuple[Decimal | None, bool]:
         """Fill price (None when not marketable) and whether the fill is passive."""

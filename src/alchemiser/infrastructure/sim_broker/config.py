@@ -61,7 +61,14 @@ class SimBrokerConfig:
     partial_fill_ratio: Decimal = Decimal("1")
     """Share of the remaining quantity filled per fill event (1 = all at once)."""
     cancel_latency_seconds: float = 0.0
-    """Time a cancel spends in PENDING_CANCEL before it is confirmed (no fills meanwhile)."""
+    """Time a cancel spends in PENDING_CANCEL before it is confirmed. The order trades until
+    then: a marketable order fills, and `cancel_fill_ratio` of the rest fills at its price."""
+    cancel_fill_ratio: Decimal = Decimal("0")
+    """Share of an order's remainder filled while its cancel is pending (a fill racing the
+    cancel, as real exchanges do); 0 = only marketable orders fill meanwhile."""
+    margin_multiplier: Decimal = Decimal("1")
+    """1 = cash account. 2 or 4 = a margin account (every Alpaca paper account is one): buying
+    power is multiplier × equity less longs and holds, and cash may go negative."""
     fill_interval_seconds: float = 1.0
     """Simulated time between two partial fills of the same order."""
     passive_fill_position: Decimal = Decimal("0.5")
@@ -87,6 +94,9 @@ def config_from_settings(settings: SimBrokerSettings) -> SimBrokerConfig:
         spread_bps=settings.spread_bps,
         latency_seconds=settings.latency_seconds,
         partial_fill_ratio=settings.partial_fill_ratio,
+        cancel_latency_seconds=settings.cancel_latency_seconds,
+        cancel_fill_ratio=settings.cancel_fill_ratio,
+        margin_multiplier=settings.margin_multiplier,
         fill_interval_seconds=settings.fill_interval_seconds,
         passive_fill_probability=settings.passive_fill_probability,
         market_buy_markup=settings.market_buy_markup,

@@ -14,10 +14,12 @@ from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.domain.errors import AlchemiserError
 from alchemiser.domain.redaction import Redactor
 from alchemiser.interface.cli import (
+    autopilot_commands,
     backtest_command,
     config_commands,
     dashboard_command,
     data_commands,
+    halt_commands,
     notify_commands,
     schema_command,
     signal_command,
@@ -45,6 +47,9 @@ app.command("status")(trade_commands.status)
 app.command("history")(trade_commands.history)
 app.command("schema")(schema_command.schema)
 app.command("dashboard")(dashboard_command.dashboard)
+app.add_typer(autopilot_commands.app, name="autopilot")
+app.command("halt")(halt_commands.halt)
+app.command("resume")(halt_commands.resume)
 
 _state = {"verbose": False}
 

@@ -79,9 +79,11 @@ def create_app(source: DashboardSource, *, token: str | None = None) -> Any:
     async def overview(request: Request) -> Response:
         status = await run_in_threadpool(source.status)
         runs = await run_in_threadpool(source.runs, 1)
+        health = await run_in_threadpool(source.health)
         return page(
             "overview.html",
             status=status,
+            health=health,
             last_run=runs.runs[0] if runs.runs else None,
             holdings=holdings_chart(status),
         )
@@ -95,6 +97,11 @@ def create_app(source: DashboardSource, *, token: str | None = None) -> Any:
 
     async def api_status(request: Request) -> Response:
         return _json(await run_in_threadpool(source.status))
+
+    async def api_health(request: Request) -> Response:
+        """The model `autopilot status --json` prints (its JSON mode: numbers, not strings)."""
+        health = await run_in_threadpool(source.health)
+        return Response(json.dumps(health.model_dump(mode="json")), media_type="application/json")
 
     async def api_runs(request: Request) -> Response:
         return _json(await run_in_threadpool(source.runs, RUN_LIMIT))
@@ -144,6 +151,7 @@ def create_app(source: DashboardSource, *, token: str | None = None) -> Any:
             Route("/runs", runs_page, methods=["GET"]),
             Route("/runs/{run_id}", run_page, methods=["GET"]),
             Route("/api/status", api_status, methods=["GET"]),
+            Route("/api/health", api_health, methods=["GET"]),
             Route("/api/runs", api_runs, methods=["GET"]),
             Route("/api/runs/{run_id}", api_run, methods=["GET"]),
             Route("/static/plotly.min.js", plotly_js, methods=["GET"]),

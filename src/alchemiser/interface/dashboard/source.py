@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from alchemiser import bootstrap
+from alchemiser.application.autopilot.status import AutopilotStatus
 from alchemiser.application.results.common import Record
 from alchemiser.application.results.history import RunList, RunRecord
 from alchemiser.application.results.status import StatusResult
@@ -27,6 +28,7 @@ class DashboardSource(Protocol):
     def status(self) -> StatusResult: ...
     def runs(self, limit: int) -> RunList: ...
     def run(self, run_id: str) -> RunRecord: ...
+    def health(self) -> AutopilotStatus: ...
     def redact(self, text: str) -> str: ...
 
 
@@ -60,6 +62,14 @@ class SettingsSource:
 
     def run(self, run_id: str) -> RunRecord:
         return self._history.run(run_id)
+
+    def health(self) -> AutopilotStatus:
+        """What `autopilot status --json` reports (from the ledger; no running autopilot needed)."""
+        from alchemiser.interface.cli.autopilot_commands import account_name, status_reader
+
+        settings = self._settings
+        account = account_name(settings.broker, live=False)
+        return status_reader(settings, account, bootstrap.system_clock()).read()
 
     def redact(self, text: str) -> str:
         return self._redactor(text)

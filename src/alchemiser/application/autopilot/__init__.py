@@ -1,0 +1,1 @@
+"""Unattended operation (SPEC §15): one cycle per NYSE session, health, metrics and alerts."""
