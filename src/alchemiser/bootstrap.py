@@ -23,6 +23,8 @@ from alchemiser.application.ports.halt import HaltSwitch
 from alchemiser.application.ports.ledger import Ledger
 from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.application.ports.notifier import Notifier
+from alchemiser.application.risk_gate import RiskGate, effective_risk
+from alchemiser.application.settings import RiskSettings
 from alchemiser.application.trading_engine import TradingEngine
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
 from alchemiser.domain.redaction import Redactor
@@ -85,6 +87,12 @@ def portfolio_of(settings: Settings, **overrides: Any) -> PortfolioSpec:
     return load_portfolio(path, BUILTIN_NAMES)
 
 
+def risk_settings(settings: Settings, portfolio: PortfolioSpec) -> RiskSettings:
+    """The effective risk limits: the settings' `risk`, overridden key by key by the portfolio
+    file's `[risk]` table (per rule for `actions`)."""
+    return effective_risk(settings.risk, portfolio)
+
+
 def load_symphony(ref: str) -> Symphony:
     """A built-in strategy by name (nuclear, tecl, klm), else a `.clj`/JSON symphony file."""
     if ref.strip().lower() in BUILTIN_NAMES:
@@ -138,7 +146,7 @@ def sim_broker(
     (settings.ledger_url) and priced from `market_data` (default: the configured source).
     `start_at` moves simulated time to that moment (the autopilot's clock); by default it
     starts at the trading window of the latest session as of `now`."""
-    from alchemiser.infrastructure.ledger.repository import create_ledger_engine
+    from alchemiser.infrastructure.ledger import create_ledger_engine
     from alchemiser.infrastructure.sim_broker import SimBroker, config_from_settings
 
     return SimBroker(
@@ -161,6 +169,14 @@ def alpaca_broker(settings: Settings, *, live: bool) -> Broker:
     return build_alpaca_broker(settings, live=live)
 
 
+def cycle_lock(settings: Settings) -> CycleLock:
+    """The one-cycle-per-account lock on the ledger's database (SPEC §13)."""
+    from alchemiser.infrastructure.ledger import create_ledger_engine
+    from alchemiser.infrastructure.ledger.cycle_lock import DatabaseCycleLock
+
+    return DatabaseCycleLock(create_ledger_engine(settings.ledger_url))
+
+
 def check_broker_settings(settings: Settings) -> None:
     """What `trade` would refuse about the broker settings, raised now (`config check`)."""
     from alchemiser.infrastructure.alpaca.factory import check_alpaca_settings
@@ -175,6 +191,35 @@ def ledger(settings: Settings) -> Ledger:
     return SqlLedger(settings.ledger_url)
 
 
+def risk_gate(
+    settings: Settings,
+    portfolio: PortfolioSpec | None,
+    *,
+    broker: Broker,
+    ledger: Ledger,
+    market_data: MarketDataSource,
+    halt: HaltSwitch | None = None,
+) -> RiskGate:
+    """The risk rules of the live cycle, reading equity history from the ledger's database and
+    last closes from the market data source."""
+    from alchemiser.application.risk_gate import RiskGate, last_closes_from
+    from alchemiser.domain.rebalance import PlanParameters
+    from alchemiser.infrastructure.ledger import SqlLedger
+    from alchemiser.infrastructure.ledger.equity_history import SqlEquityHistory
+
+    risk = settings.risk if portfolio is None else risk_settings(settings, portfolio)
+    history = SqlEquityHistory(ledger.engine) if isinstance(ledger, SqlLedger) else None
+    return RiskGate(
+        risk,
+        ledger=ledger,
+        broker_name=broker.name,
+        plan_parameters=PlanParameters.from_settings(settings.rebalance),
+        halt=halt,
+        history=history,
+        last_closes=last_closes_from(market_data, trading_calendar()),
+    )
+
+
 def trading_engine(
     settings: Settings,
     *,
@@ -182,19 +227,28 @@ def trading_engine(
     ledger: Ledger,
     market_data: MarketDataSource,
     errors: ErrorHandler,
+    portfolio: PortfolioSpec | None = None,
+    halt: HaltSwitch | None = None,
 ) -> TradingEngine:
-    """The daily cycle wired from settings: strategies, orchestrator, calendar, quality gate."""
+    """The daily cycle wired from settings: strategies, orchestrator, calendar, quality gate,
+    and the risk rules of `portfolio` (its `[risk]` over the settings' `risk`). `halt` is the
+    persistent switch the drawdown breaker throws and the cycle obeys (default: the ledger's)."""
     from alchemiser.application.rebalancing_orchestrator import RebalancingOrchestrator
     from alchemiser.application.strategy_manager import StrategyManager
     from alchemiser.application.trading_engine import TradingEngine
     from alchemiser.domain.rebalance import PlanParameters
 
+    params = PlanParameters.from_settings(settings.rebalance)
+    switch = halt if halt is not None else halt_switch(settings)
     orchestrator = RebalancingOrchestrator(
         broker,
         ledger,
-        plan_parameters=PlanParameters.from_settings(settings.rebalance),
+        plan_parameters=params,
         execution=settings.execution,
         errors=errors,
+        risk=risk_gate(
+            settings, portfolio, broker=broker, ledger=ledger, market_data=market_data, halt=switch
+        ),
     )
     strategies = StrategyManager(
         market_data, load_symphony, history_years=settings.market_data.history_years
@@ -212,7 +266,8 @@ def trading_engine(
         strategy=settings.strategy,
         rebalance=settings.rebalance,
         errors=errors,
-        halt=halt_switch(settings),
+        halt=switch,
+        cycle_lock=cycle_lock(settings),
     )
 
 
@@ -231,14 +286,6 @@ def halt_switch(settings: Settings, now: Callable[[], dt.datetime] | None = None
 
     engine = SqlLedger(settings.ledger_url).engine  # migrated to latest first
     return SqlHaltSwitch(engine, now=now or _utc_now)
-
-
-def cycle_lock(settings: Settings) -> CycleLock:
-    """One cycle per account at a time. A file lock in data_dir until the ledger's database
-    lock lands (then two machines on one PostgreSQL ledger respect it too)."""
-    from alchemiser.infrastructure.file_cycle_lock import FileCycleLock
-
-    return FileCycleLock(settings.data_dir)
 
 
 def autopilot_store(settings: Settings) -> AutopilotStore:
@@ -303,7 +350,12 @@ def masked_config(settings: Settings) -> dict[str, Any]:
 
 
 def trade_service(
-    settings: Settings, *, broker: Broker, market_data: MarketDataSource
+    settings: Settings,
+    *,
+    broker: Broker,
+    market_data: MarketDataSource,
+    portfolio: PortfolioSpec | None = None,
+    halt: HaltSwitch | None = None,
 ) -> TradeService:
     """The daily cycle with its report publishing, on `broker`."""
     from alchemiser.application.services.trade import TradeService
@@ -312,7 +364,13 @@ def trade_service(
     book = ledger(settings)
     return TradeService(
         engine=trading_engine(
-            settings, broker=broker, ledger=book, market_data=market_data, errors=errors
+            settings,
+            broker=broker,
+            ledger=book,
+            market_data=market_data,
+            errors=errors,
+            portfolio=portfolio,
+            halt=halt,
         ),
         ledger=book,
         account=broker.name,

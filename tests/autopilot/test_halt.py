@@ -94,7 +94,10 @@ def test_halted_run_still_reconciles_our_open_orders(
     assert main(["trade", "--yes", "--json"]) == 11
     result = _json(capsys)
     assert result["orders"] == []
-    assert any("cancelled 1 open order" in note for note in result["notes"])  # type: ignore[union-attr]
+    assert any(
+        "1 open order(s) of ours found at the broker; 1 cancelled" in note
+        for note in result["notes"]
+    )  # type: ignore[union-attr]
     after = bootstrap.sim_broker(settings)
     assert after.get_order(working.id).is_final
     assert after.open_orders() == ()

@@ -195,7 +195,9 @@ def test_sigterm_during_a_cycle_leaves_nothing_working(small_world: Path, tmp_pa
         after = conn.execute(
             sa.text("select count(*) from account_snapshots where stage = 'after'")
         ).scalar_one()
-    assert run.status == "completed" and run.finished_at is not None
+    # the stop left the target unreached: the run says so (SPEC §13, issue 11), it is never
+    # "completed", and it is fully recorded
+    assert run.status in ("partial", "failed") and run.finished_at is not None
     assert working == 0  # nothing of ours left working at the broker
     assert at_broker == in_ledger and final == 0  # every order recorded in its final state
     assert stops >= 1  # later orders were refused because of the stop

@@ -36,6 +36,7 @@ from alchemiser.domain.rebalance import PlanParameters
 from alchemiser.domain.symphony.builder import asset, specified
 from alchemiser.domain.symphony.tree import Symphony
 from alchemiser.infrastructure.ledger import SqlLedger, create_ledger_engine
+from alchemiser.infrastructure.ledger.cycle_lock import DatabaseCycleLock
 from alchemiser.infrastructure.sim_broker import SimBroker, SimBrokerConfig
 
 SESSION = dt.date(2026, 11, 20)
@@ -137,6 +138,7 @@ class World:
             strategy=self.strategy,
             rebalance=RebalanceSettings(),
             errors=self.errors,
+            cycle_lock=DatabaseCycleLock(self.store.engine),
         )
 
     def trade(

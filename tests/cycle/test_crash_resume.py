@@ -131,7 +131,7 @@ def test_crash_after_the_plan(world: Factory) -> None:
 
     stale, resumed = _crash_then_resume(w, arm)
     assert w.store.orders_of(stale) == []
-    assert len(w.store.run_detail(stale)["plan"]) == 4  # sell AAA, DDD; buy BBB, CCC
+    assert len(w.store.planned_orders(stale)) == 4  # sell AAA, DDD; buy BBB, CCC
     _assert_job_finished_without_duplicates(w, stale, resumed)
 
 
@@ -175,37 +175,57 @@ def test_crash_mid_submission(world: Factory) -> None:
     _assert_job_finished_without_duplicates(w, stale, resumed, tolerance=0.01)
 
 
+HOLD_LOCK = """
+import sys, time
+from alchemiser.infrastructure.ledger import create_ledger_engine
+from alchemiser.infrastructure.ledger.cycle_lock import DatabaseCycleLock
+with DatabaseCycleLock(create_ledger_engine(sys.argv[1])).hold("sim", "run other"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+@pytest.mark.timeout(60)
 def test_a_run_alive_in_another_process_is_never_taken_over(world: Factory) -> None:
+    """A cycle running in another process (it holds the account's lock) is neither resumed nor
+    raced: this cycle is refused before any broker call and recorded as refused."""
     import datetime as dt
-    import socket
     import subprocess
     import sys
 
     from alchemiser.application.ports.ledger import RunInfo
+    from alchemiser.domain.errors import ErrorCategory
 
     w = world()
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        w.store.start_run(
-            RunInfo(
-                "20261120T204500Z-other",
-                dt.date(2026, 11, 20),
-                "sim",
-                "sim",
-                "flat",
-                dt.datetime.now(dt.UTC),
-                {"process": {"pid": other.pid, "host": socket.gethostname()}},
-            )
+    w.store.start_run(
+        RunInfo(
+            "20261120T204500Z-other",
+            dt.date(2026, 11, 20),
+            "sim",
+            "sim",
+            "flat",
+            dt.datetime.now(dt.UTC),
+            {},
         )
+    )
+    other = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, w.url], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "held"
         result = w.trade(AFTER)
     finally:
         other.kill()
         other.wait()
-    assert result.status is RunStatus.FAILED
-    assert "still in progress" in result.errors[0].message
+    assert result.status is RunStatus.REFUSED
+    (error,) = result.errors
+    assert error.category is ErrorCategory.TRADING
+    assert "run other" in error.message and f"pid {other.pid}" in error.message
     assert _broker_orders(w) == []
     still = w.store.run("20261120T204500Z-other")
     assert still is not None and still.status is RunStatus.RUNNING
+    refused = w.store.run(result.run_id)
+    assert refused is not None and refused.status is RunStatus.REFUSED
 
 
 class RejectFirstThenCrash:

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
 
-from alchemiser.application.ports.ledger import RunStatus
+from alchemiser.application.ports.ledger import RunDetail, RunStatus
 from alchemiser.application.settings import ExecutionSettings
 from alchemiser.domain.attribution import UNASSIGNED
 from alchemiser.domain.errors import ErrorCategory
 from alchemiser.domain.trading import OrderStatus, OrderType, Side
 from alchemiser.infrastructure.sim_broker import RejectOrders, SimBrokerConfig
 from tests.cycle.conftest import World
+
+T_MIN = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _detail(w: World, run_id: str) -> RunDetail:
+    found = w.store.run_detail(run_id)
+    assert found is not None
+    return found
+
 
 Factory = Callable[..., World]
 
@@ -54,9 +64,10 @@ def test_stale_portfolio_sells_strictly_before_buys(world: Factory) -> None:
     assert all(o.is_final for o in sells)
     # The ledger saw the same order: every sell event precedes the first buy submission.
     detail = w.store.run_detail(result.run_id)
-    phases = [o["phase"] for o in sorted(detail["orders"], key=lambda o: o["submitted_at"])]
+    assert detail is not None
+    phases = [o.phase for o in sorted(detail.orders, key=lambda o: o.submitted_at or T_MIN)]
     assert phases == sorted(phases, key=lambda p: p != "sell")
-    stages = [a["stage"] for a in detail["accounts"]]
+    stages = [a.stage for a in detail.accounts]
     assert stages == ["before", "after_sells", "after"]
     assert w.weights() == pytest.approx({"BBB": 0.5, "CCC": 0.5}, abs=0.002)
 
@@ -72,8 +83,9 @@ def test_partial_fills_are_booked_once_each(world: Factory) -> None:
     broker_fills = w.sim.fills()
     first = broker_fills[0].order_id
     assert sum(1 for f in broker_fills if f.order_id == first) > 1  # really partial
-    events = w.store.run_detail(result.run_id)["order_events"]
-    assert any(e["status"] == "partially_filled" for e in events)
+    found = w.store.run_detail(result.run_id)
+    assert found is not None
+    assert any(e.status == "partially_filled" for e in found.order_events)
     # Per order, the ledger's fill deltas add up to the broker's own fills (never cumulative
     # quantities counted twice), and everything adds up to the position.
     for order_id in {f.order_id for f in broker_fills}:
@@ -99,8 +111,9 @@ def test_rejected_limit_then_market_fallback(world: Factory) -> None:
     assert market and market[0].status is OrderStatus.FILLED
     # The rejected limit is not a fill: the position is exactly what the market order(s) filled.
     assert w.positions()["AAA"] == sum(o.filled_qty for o in aaa)
-    errors = w.store.run_detail(result.run_id)["errors"]
-    assert any("rejected" in e["message"] for e in errors)  # recorded in the ledger
+    found = w.store.run_detail(result.run_id)
+    assert found is not None
+    assert any("rejected" in e.message for e in found.errors)  # recorded in the ledger
     assert result.errors == []  # ... but recovered by the fallback: not a run error
     assert any("rejected" in n and "(recovered)" in n for n in result.notes)
 
@@ -144,7 +157,7 @@ def test_buys_scaled_pro_rata_when_buying_power_is_short(world: Factory) -> None
     assert "AAA" in held and "BBB" not in held  # the refused sell is still held
     assert any("scaled" in n for n in result.notes)
     assert any("AAA" in e.message for e in result.errors) or any(
-        "AAA" in e["message"] for e in w.store.run_detail(result.run_id)["errors"]
+        "AAA" in e.message for e in _detail(w, result.run_id).errors
     )
 
 

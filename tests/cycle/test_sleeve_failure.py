@@ -34,10 +34,11 @@ def test_a_failed_sleeve_stops_the_run_before_any_order(world: Factory) -> None:
     assert result.errors[0].exception_type == "SleeveSignalError"
     assert "broken" in result.errors[0].message
     detail = w.store.run_detail(result.run_id)
-    assert detail["run"]["status"] == "failed"
-    assert {s["sleeve"]: s["ok"] for s in detail["signals"]} == {"a": True, "broken": False}
-    assert detail["errors"][0]["category"] == "data"
-    assert detail["plan"] == [] and detail["orders"] == []
+    assert detail is not None
+    assert detail.run.status is RunStatus.FAILED
+    assert {s.sleeve: s.ok for s in detail.signals} == {"a": True, "broken": False}
+    assert detail.errors[0].category == "data"
+    assert detail.plan == () and detail.orders == ()
 
 
 def test_keep_policy_keeps_the_failed_sleeves_holdings(world: Factory) -> None:
@@ -53,7 +54,8 @@ def test_keep_policy_keeps_the_failed_sleeves_holdings(world: Factory) -> None:
     assert any("sleeve b failed; keeping its holdings" in n for n in result.notes)
     # Kept, but still reported (exit code, email, ledger) under its cause: missing prices → DATA.
     assert [e.category for e in result.errors] == [ErrorCategory.DATA]
-    assert w.store.run_detail(result.run_id)["errors"][0]["category"] == "data"
+    kept = w.store.run_detail(result.run_id)
+    assert kept is not None and kept.errors[0].category == "data"
     assert result.outcome is not None
     assert all(o.symbol != "BBB" for o in result.outcome.orders)
     book = w.store.load_book("sim")

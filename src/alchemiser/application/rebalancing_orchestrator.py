@@ -28,6 +28,7 @@ from alchemiser.application.ports.ledger import (
     PlannedOrderRecord,
     RunSummary,
 )
+from alchemiser.application.risk_gate import RiskDecision, RiskGate
 from alchemiser.application.settings import ExecutionSettings
 from alchemiser.domain.attribution.deltas import sleeve_deltas
 from alchemiser.domain.attribution.runs import apply_fills, attribute_fills
@@ -71,6 +72,8 @@ class RebalanceOutcome:
     """Final minus target weight per symbol (targets scaled by 1 − cash reserve)."""
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    risk: RiskDecision = field(default_factory=RiskDecision)
+    """What the risk rules changed before the plan (SPEC §14)."""
     top_up: tuple[PlannedTrade, ...] = ()
     """The top-up buys planned after the first buys filled (placed in the `topup` phase)."""
     phases: dict[str, str] = field(default_factory=dict)
@@ -96,12 +99,14 @@ class RebalancingOrchestrator:
         plan_parameters: PlanParameters,
         execution: ExecutionSettings,
         errors: ErrorHandler,
+        risk: RiskGate | None = None,
     ) -> None:
         self._broker = broker
         self._ledger = ledger
         self._params = plan_parameters
         self._execution = execution
         self._errors = errors
+        self._risk = risk
         self._reconciler = Reconciler(broker, ledger, execution, attribute_run=self._attribute)
 
     # -- reconciliation (SPEC §13) ----------------------------------------------------------------
@@ -117,6 +122,11 @@ class RebalancingOrchestrator:
         symbols = sorted(set(target.weights) | {str(p.symbol) for p in account.positions})
         prices = self._decision_prices(symbols)
         fractionable = {s: self._broker.asset(Symbol(s)).fractionable for s in symbols}
+        risk = RiskDecision()
+        if self._risk is not None:  # SPEC §14: the risk rules, between the blend and the plan
+            target, risk = self._risk.apply(
+                run_id, target, account, prices, fractionable, dry_run=dry_run
+            )
         plan = plan_rebalance(
             positions=account.positions,
             cash=account.cash,
@@ -139,7 +149,7 @@ class RebalancingOrchestrator:
             f"portfolio value {plan.portfolio_value:.2f}",
             {"skipped": [(s.symbol, s.reason.value) for s in plan.skipped]},
         )
-        outcome = RebalanceOutcome(plan=plan, account_before=account)
+        outcome = RebalanceOutcome(plan=plan, account_before=account, risk=risk)
         outcome.timings["plan"] = clock.lap()
         if dry_run:
             return outcome

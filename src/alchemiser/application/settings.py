@@ -12,7 +12,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from alchemiser.domain.risk import RiskAction, RiskLimits
 
 
 class _Section(BaseModel):
@@ -226,3 +228,77 @@ class DashboardSettings(_Section):
     token: SecretStr | None = Field(
         None, description="Bearer token (or ?token=) required on every request when set."
     )
+
+
+class RiskSettings(_Section):
+    """Risk limits (SPEC §14); every limit is off unless set. The portfolio file's `[risk]`
+    table overrides these key by key. `actions` maps a rule to `scale` or `block`."""
+
+    max_ticker_weight: float | None = Field(None, gt=0, le=1, description="Cap per ticker.")
+    max_effective_exposure: float | None = Field(
+        None, gt=0, description="Cap on Σ |weight| × leverage (fund table; unknown = 1x)."
+    )
+    max_inverse_volatility_weight: float | None = Field(
+        None, ge=0, le=1, description="Cap on inverse funds and VIX products together."
+    )
+    deny: frozenset[str] = Field(frozenset(), description="Tickers never held.")
+    allow: frozenset[str] | None = Field(None, description="When set, the only tickers held.")
+    min_cash_reserve: float | None = Field(None, ge=0, lt=1, description="Cash kept at least.")
+    max_turnover: float | None = Field(
+        None, gt=0, le=1, description="One-way turnover of one run, fraction of the account."
+    )
+    limit_band: float | None = Field(
+        None, gt=0, description="Largest |decision price / last close − 1| an order trades at."
+    )
+    max_order_notional: Decimal | None = Field(None, gt=0, description="Largest buy in $.")
+    max_orders_per_run: int | None = Field(None, ge=1, description="Orders one run may place.")
+    max_drawdown: float | None = Field(
+        None, gt=0, lt=1, description="Breaker: equity this far below its high-water mark."
+    )
+    daily_loss_limit: float | None = Field(
+        None, gt=0, lt=1, description="Equity this far below the previous session's."
+    )
+    actions: dict[
+        Literal[
+            "drawdown_breaker",
+            "daily_loss_limit",
+            "deny_allow",
+            "max_ticker_weight",
+            "max_inverse_volatility_weight",
+            "max_effective_exposure",
+            "min_cash_reserve",
+            "max_turnover",
+            "limit_band",
+            "max_order_notional",
+            "max_orders_per_run",
+        ],
+        Literal["scale", "block"],
+    ] = Field(default_factory=dict, description="Per rule: scale (excess to cash) or block.")
+
+    @field_validator("deny", "allow", mode="before")
+    @classmethod
+    def _tickers(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.replace(",", " ").split() if part]
+        if isinstance(value, list | tuple | set | frozenset):
+            return frozenset(str(t).strip().upper() for t in value)
+        return value
+
+    def limits(self) -> RiskLimits:
+        return RiskLimits(
+            max_ticker_weight=self.max_ticker_weight,
+            max_effective_exposure=self.max_effective_exposure,
+            max_inverse_volatility_weight=self.max_inverse_volatility_weight,
+            deny=self.deny,
+            allow=self.allow,
+            min_cash_reserve=self.min_cash_reserve,
+            max_turnover=self.max_turnover,
+            limit_band=self.limit_band,
+            max_order_notional=(
+                None if self.max_order_notional is None else float(self.max_order_notional)
+            ),
+            max_orders_per_run=self.max_orders_per_run,
+            max_drawdown=self.max_drawdown,
+            daily_loss_limit=self.daily_loss_limit,
+            actions={rule: RiskAction(action) for rule, action in self.actions.items()},
+        )

@@ -1,8 +1,9 @@
 """The daily trading cycle, top to bottom (SPEC §7).
 
-start the run → trading window → reconcile every order of ours with the broker → signals →
-failed-sleeve policy → data-quality gate → rebalance (reconcile, sell, settle, buy, sweep,
-verify, attribute) → finish the run with a status that says whether the target was reached.
+take the account's cycle lock → start the run → trading window → reconcile every order of ours
+with the broker → halt check → signals → failed-sleeve policy → data-quality gate → rebalance
+(sell, settle, buy, sweep, verify, attribute) → finish the run with a status that says whether
+the target was reached.
 
 Every failure goes through the ErrorHandler and into the ledger, and ends the run: a cycle is
 never re-run automatically (only single idempotent broker calls are retried, inside execution).
@@ -24,6 +25,7 @@ from alchemiser.application.error_handler import ErrorHandler, ErrorRecord
 from alchemiser.application.execution import ExecutionStatus
 from alchemiser.application.ports.broker import Broker
 from alchemiser.application.ports.calendar import TradingCalendar
+from alchemiser.application.ports.cycle_lock import CycleLock, CycleLockHeldError
 from alchemiser.application.ports.halt import HaltSwitch
 from alchemiser.application.ports.ledger import (
     Ledger,
@@ -56,6 +58,7 @@ from alchemiser.domain.errors import (
 )
 from alchemiser.domain.market.quality import check_quality, enforce
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
+from alchemiser.domain.risk import Intervention, RiskBlockedError
 from alchemiser.domain.symphony.evaluator import required_tickers
 from alchemiser.domain.symphony.tree import Symphony
 from alchemiser.domain.trading import MarketClock, Symbol
@@ -92,6 +95,12 @@ class CycleResult:
     errors: list[ErrorRecord] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    interventions: list[Intervention] = field(default_factory=list)
+    """What the risk rules changed or refused (SPEC §14), in rule order."""
+    risk_halts: list[tuple[str, str]] = field(default_factory=list)
+    """(rule, reason) of each breaker that tripped in this run."""
+    risk_halted: bool = False
+    """The halt switch was thrown by this run (the breaker's high-water mark restarts here)."""
 
 
 class TradingEngine:
@@ -110,9 +119,11 @@ class TradingEngine:
         strategy: StrategySettings,
         rebalance: RebalanceSettings,
         errors: ErrorHandler,
+        cycle_lock: CycleLock,
         halt: HaltSwitch | None = None,
     ) -> None:
         self._broker = broker
+        self._cycle_lock = cycle_lock
         self._ledger = ledger
         self._strategies = strategies
         self._market_data = market_data
@@ -127,8 +138,19 @@ class TradingEngine:
         self._halt = halt
 
     def run(self, request: CycleRequest) -> CycleResult:
+        """One cycle under the account's lock (SPEC §13): a second cycle started while this one
+        runs is refused before it touches the broker, and recorded as refused."""
         run_id = new_run_id()
         token = current_run_id.set(run_id)
+        try:
+            with self._cycle_lock.hold(self._broker.name, f"run {run_id}"):
+                return self._cycle(run_id, request)
+        except CycleLockHeldError as exc:
+            return self._refused(run_id, request, exc)
+        finally:
+            current_run_id.reset(token)
+
+    def _cycle(self, run_id: str, request: CycleRequest) -> CycleResult:
         clock = self._broker.clock()
         result = CycleResult(
             run_id=run_id,
@@ -138,7 +160,7 @@ class TradingEngine:
             synthetic=self._market_data.synthetic,
             trading_day=clock.now.astimezone(NEW_YORK).date(),
         )
-        stale, busy = self._stale_runs()
+        stale = self._stale_runs()
         self._ledger.start_run(
             RunInfo(
                 run_id=run_id,
@@ -153,8 +175,6 @@ class TradingEngine:
         )
         started = time.perf_counter()
         try:
-            if busy is not None:
-                raise busy
             self._check_trading_window(run_id, clock, request, result)
             if not request.dry_run:  # SPEC §13: every order of ours final and booked first
                 result.notes += self._orchestrator.reconcile_orders(run_id, stale)
@@ -166,6 +186,8 @@ class TradingEngine:
                 run_id, result.target, dry_run=request.dry_run
             )
             result.notes += result.outcome.notes
+            risk = result.outcome.risk
+            self._risk_outcome(run_id, result, risk.interventions, risk.halts, risk.halted)
             self._collect_execution_errors(result.outcome, result)
             result.timings |= result.outcome.timings
             if request.dry_run:
@@ -175,6 +197,10 @@ class TradingEngine:
         except (MarketClosedError, TradingHaltedError) as exc:
             result.status = RunStatus.REFUSED
             self._record_failure(run_id, exc, result)
+        except RiskBlockedError as exc:  # stopped before any order (SPEC §14)
+            result.status = RunStatus.FAILED
+            self._record_failure(run_id, exc, result)
+            self._risk_outcome(run_id, result, exc.interventions, exc.halts, exc.halted)
         except Exception as exc:  # every failure is recorded and ends the run; never retried
             result.outcome = getattr(exc, "outcome", None) or result.outcome
             traded = result.outcome is not None and any(
@@ -184,7 +210,32 @@ class TradingEngine:
             self._record_failure(run_id, exc, result)
         result.timings["total"] = time.perf_counter() - started
         self._ledger.finish_run(run_id, result.status, _summary(result))
-        current_run_id.reset(token)
+        return result
+
+    def _refused(self, run_id: str, request: CycleRequest, exc: CycleLockHeldError) -> CycleResult:
+        """Another cycle holds the lock: record this one as refused (no broker call made)."""
+        result = CycleResult(
+            run_id=run_id,
+            mode=request.mode,
+            broker=self._broker.name,
+            data_source=self._market_data.name,
+            synthetic=self._market_data.synthetic,
+            trading_day=dt.datetime.now(NEW_YORK).date(),
+            status=RunStatus.REFUSED,
+        )
+        self._ledger.start_run(
+            RunInfo(
+                run_id=run_id,
+                trading_day=result.trading_day,
+                mode=request.mode,
+                broker=self._broker.name,
+                data_source=self._market_data.name,
+                started_at=result.started_at,
+                config=dict(request.config) | {"process": _process()},
+            )
+        )
+        self._record_failure(run_id, exc, result)
+        self._ledger.finish_run(run_id, result.status, _summary(result))
         return result
 
     # -- steps ----------------------------------------------------------------------------------
@@ -243,23 +294,10 @@ class TradingEngine:
             suggested_action="`alchemiser resume` lifts the halt once the cause is dealt with.",
         )
 
-    def _stale_runs(self) -> tuple[list[RunSummary], TradingError | None]:
-        """Runs of this broker still marked running whose process is gone (crashed or killed),
-        or the error to stop with when one of them is alive in another process."""
-        stale = []
-        for run in self._ledger.unfinished_runs():
-            if run.broker != self._broker.name:
-                continue
-            config = (self._ledger.run_detail(run.run_id).get("run") or {}).get("config") or {}
-            owner = config.get("process", {}) if isinstance(config, dict) else {}
-            if _alive_elsewhere(owner):
-                return [], TradingError(
-                    f"run {run.run_id} is still in progress (pid {owner.get('pid')})",
-                    context={"run_id": run.run_id},
-                    suggested_action="Wait for it to finish; two cycles must not trade at once.",
-                )
-            stale.append(run)
-        return stale, None
+    def _stale_runs(self) -> list[RunSummary]:
+        """Runs of this broker still marked running: their process died (crashed or killed).
+        Certain, not guessed: a live cycle would hold the lock this one holds now."""
+        return [r for r in self._ledger.unfinished_runs() if r.broker == self._broker.name]
 
     def _signals(
         self, run_id: str, portfolio: PortfolioSpec, result: CycleResult
@@ -372,6 +410,28 @@ class TradingEngine:
         )
         enforce(problems, trading=True)
 
+    def _risk_outcome(
+        self,
+        run_id: str,
+        result: CycleResult,
+        interventions: tuple[Intervention, ...],
+        halts: tuple[tuple[str, str], ...],
+        halted: bool,
+    ) -> None:
+        """Interventions go into the result (JSON, report); a tripped breaker is also a
+        TRADING error record, so the error report alerts the operator (SPEC §9, §14)."""
+        result.interventions = list(interventions)
+        result.risk_halted = halted
+        for rule, reason in halts:
+            result.risk_halts.append((rule, reason))
+            error = TradingError(
+                f"risk {rule} tripped: {reason}",
+                context={"rule": rule},
+                suggested_action="Investigate, then `alchemiser resume` to trade again.",
+                component="risk",
+            )
+            self._record_failure(run_id, error, result)
+
     def _collect_execution_errors(self, outcome: RebalanceOutcome, result: CycleResult) -> None:
         """A symbol that did not trade as planned is a run error (TRADING exit code); an error
         the ladder recovered from (a rejected limit, then filled at market) is only a note.
@@ -438,27 +498,13 @@ def _summary(result: CycleResult) -> dict[str, Any]:
             str(outcome.residual_drift) if outcome and outcome.account_after else None
         ),
         "timings": result.timings,
+        "interventions": [i.as_dict() for i in result.interventions],
+        "risk": {"halted": result.risk_halted, "halts": [r for r, _ in result.risk_halts]},
     }
 
 
 def _process() -> dict[str, Any]:
     return {"pid": os.getpid(), "host": socket.gethostname()}
-
-
-def _alive_elsewhere(owner: Mapping[str, Any]) -> bool:
-    """True when the run's process is another process on this host that still exists."""
-    pid = owner.get("pid")
-    if not isinstance(pid, int) or owner.get("host") != socket.gethostname():
-        return False
-    if pid == os.getpid():
-        return False  # an earlier cycle of this very process that died mid-way
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _et(moment: dt.datetime | None) -> str:

@@ -19,10 +19,18 @@ import datetime as dt
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from alchemiser.application.backtest.risk import (
+    NOT_SIMULATED,
+    DatedIntervention,
+    Trip,
+    apply_target_rules,
+    first_trip,
+    halted_matrices,
+)
 from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.domain.backtest.costs import CostModel
 from alchemiser.domain.backtest.metrics import SESSIONS_PER_YEAR, Metrics, compute_metrics
@@ -42,6 +50,7 @@ from alchemiser.domain.backtest.simulation import (
 from alchemiser.domain.errors import ConfigurationError, DataError, SignalUndefinedError
 from alchemiser.domain.market.price_history import DateArray, PriceHistory, as_day, to_date
 from alchemiser.domain.portfolio.sleeves import SleeveSpec, validate_allocations
+from alchemiser.domain.risk import RiskLimits, RiskPipeline
 from alchemiser.domain.symphony.allocation import AllocationMatrix
 from alchemiser.domain.symphony.evaluator import evaluate, required_tickers
 from alchemiser.domain.symphony.tree import Symphony
@@ -71,6 +80,9 @@ class BacktestConfig:
     history_start: dt.date | None = None
     """First date of history to load (None: the source's default). Indicators see all of it:
     recursive ones (RSI, EMA) depend on how much history precedes a date (SPEC §3)."""
+    risk: RiskLimits | None = None
+    """The risk limits to apply each session (SPEC §14); the result then also carries the run
+    without them (`unconstrained`)."""
 
     def __post_init__(self) -> None:
         if not (self.capital > 0 and math.isfinite(self.capital)):
@@ -131,6 +143,18 @@ class BacktestResult:
     source: str
     synthetic: bool
     notes: tuple[str, ...] = ()
+    interventions: tuple[DatedIntervention, ...] = ()
+    """What the risk rules changed, session by session (empty without rules)."""
+    unconstrained: BacktestResult | None = None
+    """The same backtest without the risk rules (None when none are set)."""
+
+    @property
+    def intervention_counts(self) -> dict[str, int]:
+        """How many sessions each rule intervened on."""
+        seen: dict[str, set[dt.date]] = {}
+        for item in self.interventions:
+            seen.setdefault(item.intervention.rule, set()).add(item.day)
+        return {rule: len(days) for rule, days in sorted(seen.items())}
 
     @property
     def start(self) -> dt.date:
@@ -180,7 +204,8 @@ def run_backtest(
     begin, first = _start_index(history, matrices, sleeves, config)
     step("simulating")
     sims = _simulate_sleeves(history, matrices, sleeves, config, begin)
-    return _combine(
+    bench = None if bench_close is None else bench_close[begin:]
+    plain = _combine(
         history=history,
         sleeves=sleeves,
         sims=sims,
@@ -188,9 +213,93 @@ def run_backtest(
         config=config,
         begin=begin,
         first=first,
-        bench_close=None if bench_close is None else bench_close[begin:],
+        bench_close=bench,
         notes=notes,
     )
+    if config.risk is None or not RiskPipeline(config.risk).active:
+        return plain
+    step("applying the risk rules")
+    risked, found, risk_notes = _with_risk(history, matrices, sleeves, config, begin)
+    result = _combine(
+        history=history,
+        sleeves=sleeves,
+        sims=risked,
+        matrices=matrices,
+        config=config,
+        begin=begin,
+        first=first,
+        bench_close=bench,
+        notes=notes + risk_notes,
+    )
+    return replace(result, interventions=tuple(found), unconstrained=plain)
+
+
+def _with_risk(
+    history: PriceHistory,
+    matrices: Sequence[AllocationMatrix],
+    sleeves: Sequence[SleeveInput],
+    config: BacktestConfig,
+    begin: int,
+) -> tuple[list[SimulationResult], list[DatedIntervention], tuple[str, ...]]:
+    """The sleeves simulated under the risk limits (see application.backtest.risk)."""
+    assert config.risk is not None
+    limits = config.risk
+    pipeline = RiskPipeline(limits)
+    applied = apply_target_rules(
+        pipeline,
+        matrices,
+        [s.name for s in sleeves],
+        [s.allocation for s in sleeves],
+        begin,
+    )
+    found = list(applied.interventions)
+    sims = _simulate_sleeves(history, applied.matrices, sleeves, config, begin)
+    trip = first_trip(limits, sims, history.dates[begin:], begin)
+    if trip is not None:
+        sims = _after_trip(history, applied.matrices, sleeves, config, begin, trip=trip)
+        found = [i for i in found if i.day < trip.intervention.day] + [trip.intervention]
+    unsimulated = [name for name in NOT_SIMULATED if getattr(limits, name) is not None]
+    notes: tuple[str, ...] = ()
+    if unsimulated:
+        notes = (
+            f"risk rules acting on live orders are not simulated: {', '.join(unsimulated)} "
+            "(the backtest trades at the close in fractional shares)",
+        )
+    return sims, found, notes
+
+
+def _after_trip(
+    history: PriceHistory,
+    matrices: Sequence[AllocationMatrix],
+    sleeves: Sequence[SleeveInput],
+    config: BacktestConfig,
+    begin: int,
+    *,
+    trip: Trip,
+) -> list[SimulationResult]:
+    """The path up to the tripping session is unchanged; from it every sleeve goes to cash (or
+    stops trading), rebalancing on that session whatever its calendar."""
+    halted = halted_matrices(matrices, trip)
+    if trip.index <= begin:
+        return _simulate_sleeves(history, halted, sleeves, config, begin)
+    before = _simulate_sleeves(history, matrices, sleeves, config, begin, stop=trip.index)
+    out = []
+    for k, (m, sleeve) in enumerate(zip(halted, sleeves, strict=True)):
+        rest = simulate(
+            history.dates,
+            m.tickers,
+            history.select(m.tickers).close,
+            m.weights,
+            m.defined,
+            policy=_policy(sleeve, config),
+            costs=config.costs,
+            capital=config.capital * sleeve.allocation,
+            start=trip.index,
+            initial=before[k].final,
+            force_first=trip.action.value == "scale",
+        )
+        out.append(_concatenate([before[k], rest]))
+    return out
 
 
 def _benchmark(
@@ -260,6 +369,8 @@ def _simulate_sleeves(
     sleeves: Sequence[SleeveInput],
     config: BacktestConfig,
     begin: int,
+    *,
+    stop: int | None = None,
 ) -> list[SimulationResult]:
     closes = [history.select(m.tickers).close for m in matrices]
     policies = [_policy(s, config) for s in sleeves]
@@ -275,11 +386,13 @@ def _simulate_sleeves(
                 costs=config.costs,
                 capital=config.capital * s.allocation,
                 start=begin,
+                stop=stop,
             )
             for m, close, policy, s in zip(matrices, closes, policies, sleeves, strict=True)
         ]
     starts = period_starts(history.dates[begin:], config.sleeve_rebalance)
-    bounds = [*(begin + np.flatnonzero(starts)).tolist(), len(history.dates)]
+    end = len(history.dates) if stop is None else stop
+    bounds = [*(b for b in (begin + np.flatnonzero(starts)).tolist() if b < end), end]
     pieces: list[list[SimulationResult]] = [[] for _ in sleeves]
     states: list[PortfolioState | None] = [None for _ in sleeves]
     for lo, hi in itertools.pairwise(bounds):

@@ -296,8 +296,8 @@ class Reconciler:
         of its plan is looked up: a refused attempt leaves a gap before the next."""
         recorded = {r.client_order_id for r in self._ledger.orders_of(stale_run)}
         found: list[_Tracked] = []
-        for row in self._ledger.run_detail(stale_run).get("plan", []):
-            phase, symbol = row["phase"], row["symbol"]
+        for row in self._ledger.planned_orders(stale_run):
+            phase, symbol = row.phase, row.symbol
             for attempt in range(self._execution.limit_steps + 2):
                 cid = client_order_id(stale_run, symbol, phase, attempt)
                 if cid in known or cid in recorded:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from alchemiser.application.results.common import Record, Result
+from pydantic import Field
+
+from alchemiser.application.results.common import InterventionView, Record, Result
 
 
 class MetricsView(Record):
@@ -41,6 +43,18 @@ class BacktestSleeveView(Record):
     undefined_days: int
 
 
+class DatedInterventionView(InterventionView):
+    date: dt.date
+
+
+class RiskSummaryView(Record):
+    intervention_counts: dict[str, int]
+    """Sessions each rule intervened on."""
+    sessions_with_interventions: int
+    final_equity_without_rules: float
+    metrics_without_rules: MetricsView
+
+
 class BacktestSummary(Result):
     start: dt.date
     end: dt.date
@@ -61,6 +75,10 @@ class BacktestSummary(Result):
     synthetic: bool
     sleeves: list[BacktestSleeveView]
     notes: list[str]
+    interventions: list[DatedInterventionView] = Field(default_factory=list)
+    """What the risk rules changed, session by session (SPEC §14)."""
+    risk: RiskSummaryView | None = None
+    """Per-rule counts and the same backtest without the rules (None when no rule is set)."""
     report_file: str | None = None
     weights_file: str | None = None
     equity_file: str | None = None

@@ -87,6 +87,23 @@ class Result(Record):
     schema_version: Literal[1] = SCHEMA_VERSION
 
 
+class InterventionView(Record):
+    """One thing a risk rule changed or refused (SPEC §14); mirrors domain.risk.Intervention."""
+
+    rule: str
+    ticker: str | None
+    before: float
+    after: float
+    action: str
+    """scale or block."""
+    reason: str
+
+
+def intervention_view(intervention: Any) -> InterventionView:
+    """From a domain.risk.Intervention (typed loosely: results import no domain rules)."""
+    return InterventionView.model_validate(intervention.as_dict())
+
+
 class ErrorView(Record):
     """One error as every result shows it (the ledger keeps the full record with traceback)."""
 

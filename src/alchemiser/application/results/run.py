@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pydantic import Field
+
 from alchemiser.application.results.account import AccountView, SleeveBookView
 from alchemiser.application.results.common import (
     DecimalStr,
     ErrorView,
+    InterventionView,
     Phase,
     Record,
     Result,
@@ -84,6 +87,8 @@ class RunResult(Result):
     sleeve_books: list[SleeveBookView]
     notes: list[str]
     errors: list[ErrorView]
+    interventions: list[InterventionView] = Field(default_factory=list)
+    """What the risk rules changed or refused before the plan, in rule order."""
     report_file: str | None = None
 
     @property

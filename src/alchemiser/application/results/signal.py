@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from alchemiser.application.results.common import Record, Result
+from pydantic import Field
+
+from alchemiser.application.results.common import InterventionView, Record, Result
 from alchemiser.domain.errors import ErrorCategory
 
 
@@ -66,6 +68,10 @@ class SignalResult(Result):
     """The part of the account the target leaves unallocated (failed sleeves included)."""
     complete: bool
     """False when a sleeve failed: its allocation is missing from the target, not cash."""
+    interventions: list[InterventionView] = Field(default_factory=list)
+    """What the risk rules would change in the target before trading (SPEC §14)."""
+    risk_target: dict[str, float] | None = None
+    """The target after the risk rules (None when no rule is set)."""
 
     @property
     def exit_code(self) -> int:

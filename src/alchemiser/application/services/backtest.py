@@ -18,7 +18,9 @@ from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.application.results.backtest import (
     BacktestSleeveView,
     BacktestSummary,
+    DatedInterventionView,
     MetricsView,
+    RiskSummaryView,
 )
 from alchemiser.application.results.common import number_or_none
 from alchemiser.domain.backtest.costs import CostModel
@@ -26,6 +28,7 @@ from alchemiser.domain.backtest.metrics import Metrics, compute_metrics
 from alchemiser.domain.backtest.rebalancing import RebalanceKind, parse_policy
 from alchemiser.domain.errors import ConfigurationError
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
+from alchemiser.domain.risk import RiskLimits
 from alchemiser.domain.symphony.tree import Symphony
 
 WARMUP_YEARS = 3
@@ -51,6 +54,8 @@ class BacktestOptions:
     log_scale: bool = True
     weights_out: Path | None = None
     equity_out: Path | None = None
+    risk: RiskLimits | None = None
+    """The risk limits applied each session (SPEC §14); None = none."""
 
 
 class BacktestService:
@@ -105,6 +110,7 @@ class BacktestService:
             rebalance=parse_policy(options.rebalance) if options.rebalance else None,
             benchmark=None if benchmark == "NONE" else benchmark,
             sleeve_rebalance=_sleeve_rebalance(options.sleeve_rebalance),
+            risk=options.risk,
         )
 
     def history_start(self, start: dt.date | None) -> dt.date | None:
@@ -154,6 +160,17 @@ def summary_of(result: BacktestResult, options: BacktestOptions) -> BacktestSumm
             for s in result.sleeves
         ],
         notes=list(result.notes),
+        interventions=[
+            DatedInterventionView.model_validate(i.as_dict()) for i in result.interventions
+        ],
+        risk=None
+        if result.unconstrained is None
+        else RiskSummaryView(
+            intervention_counts=result.intervention_counts,
+            sessions_with_interventions=len({i.day for i in result.interventions}),
+            final_equity_without_rules=result.unconstrained.final_equity,
+            metrics_without_rules=metrics_view(result.unconstrained.metrics),
+        ),
         report_file=None if options.report is None else str(options.report),
         weights_file=None if options.weights_out is None else str(options.weights_out),
         equity_file=None if options.equity_out is None else str(options.equity_out),

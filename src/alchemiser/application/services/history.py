@@ -39,14 +39,15 @@ class HistoryService:
         return RunList(runs=[_summary_view(r) for r in self._ledger.runs(limit)])
 
     def run(self, run_id: str) -> RunRecord:
-        detail = self._ledger.run_detail(run_id)
+        found = self._ledger.run_detail(run_id)
         summary = self._ledger.run(run_id)
-        if not detail or summary is None:
+        if found is None or summary is None:
             raise ConfigurationError(
                 f"no run {run_id!r} in the ledger",
                 context={"run_id": run_id},
                 suggested_action="List runs with `alchemiser history`.",
             )
+        detail = found.as_json()  # the typed read model as JSON-ready text, validated below
         return RunRecord(
             run=_summary_view(summary),
             config=dict(detail["run"].get("config") or {}),

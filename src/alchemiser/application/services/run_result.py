@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from alchemiser.application.rebalancing_orchestrator import RebalanceOutcome
 from alchemiser.application.results.account import SleeveBookView
-from alchemiser.application.results.common import Phase, RunStatus
+from alchemiser.application.results.common import Phase, RunStatus, intervention_view
 from alchemiser.application.results.run import OrderView, PlannedTradeView, RunResult, WeightLine
 from alchemiser.application.services.views import (
     account_view,
@@ -52,6 +52,7 @@ def run_result(
         sleeve_books=sleeve_books,
         notes=list(cycle.notes),
         errors=[error_view(e) for e in cycle.errors],
+        interventions=[intervention_view(i) for i in cycle.interventions],
         report_file=report_file,
     )
 
@@ -98,6 +99,8 @@ def _weights(cycle: CycleResult, outcome: RebalanceOutcome | None) -> list[Weigh
     """Target vs final per ticker, largest target first. `drift` is measured against the
     target net of the cash reserve, as the orchestrator verifies it."""
     target = dict(cycle.target.weights) if cycle.target else {}
+    if outcome is not None:  # the target traded: after the risk rules (SPEC §14)
+        target = {str(s): float(w) for s, w in outcome.plan.target_weights.items()}
     final: dict[str, Decimal] = {}
     drift: dict[str, Decimal] = {}
     traded = outcome is not None and outcome.account_after is not None

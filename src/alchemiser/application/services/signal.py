@@ -9,7 +9,8 @@ same rule the trading engine applies, so the signal shown is the signal traded.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.notifications import (
@@ -18,8 +19,11 @@ from alchemiser.application.notifications import (
     signal_digest,
 )
 from alchemiser.application.ports.calendar import TradingCalendar
+from alchemiser.application.results.common import intervention_view
 from alchemiser.application.results.signal import SignalResult
+from alchemiser.application.risk_gate import preview_risk
 from alchemiser.application.services.views import sleeve_views, target_lines
+from alchemiser.application.settings import RiskSettings
 from alchemiser.application.strategy_manager import StrategyManager
 from alchemiser.domain.errors import NotificationError
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
@@ -45,8 +49,10 @@ class SignalService:
         *,
         as_of: dt.date | None = None,
         live_price: bool | None = None,
+        risk: RiskSettings | None = None,
     ) -> SignalResult:
-        """`live_price` None follows the setting; it only matters when `as_of` is None."""
+        """`live_price` None follows the setting; it only matters when `as_of` is None.
+        With `risk`, the result also shows what the risk rules would change (SPEC §14)."""
         signal = self._strategies.signal(
             portfolio, as_of=as_of, live_date=self._live_date(as_of, live_price)
         )
@@ -60,6 +66,7 @@ class SignalService:
             target=target_lines(target.weights, target.attribution),
             cash=target.cash,
             complete=signal.ok,
+            **_risk_preview(target.attribution, risk),
         )
 
     def _live_date(self, as_of: dt.date | None, live_price: bool | None) -> dt.date | None:
@@ -80,3 +87,15 @@ def send_digest(
             suggested_action="Configure email or a webhook, then try `alchemiser notify test`.",
         )
     return dispatcher.dispatch([signal_digest(result)])
+
+
+def _risk_preview(
+    attribution: Mapping[str, Mapping[str, float]], risk: RiskSettings | None
+) -> dict[str, Any]:
+    if risk is None or not risk.limits().active:
+        return {}
+    preview = preview_risk(attribution, risk)
+    return {
+        "interventions": [intervention_view(i) for i in preview.interventions],
+        "risk_target": preview.target.weights,
+    }

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
 from alchemiser.domain.errors import ConfigurationError
@@ -25,6 +26,9 @@ class SleeveSpec:
 class PortfolioSpec:
     sleeves: tuple[SleeveSpec, ...]
     source: str = "<defaults>"
+    risk: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
+    """The file's `[risk]` table as written (already validated); it overrides the settings'
+    `risk` key by key (SPEC §14)."""
 
     def __post_init__(self) -> None:
         validate_allocations(self.sleeves, self.source)

@@ -9,6 +9,9 @@ Two spellings, both validated the same way:
     [sleeves.growth]            # any name, a symphony file and its allocation
     symphony = "strategies/growth.clj"   # relative to this file
     allocation = 0.20
+
+    [risk]                      # optional; overrides ALCHEMISER_RISK__… key by key
+    max_ticker_weight = 0.35
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from alchemiser.application.settings import RiskSettings
 from alchemiser.domain.errors import ConfigurationError
 from alchemiser.domain.portfolio.sleeves import (
     DEFAULT_PORTFOLIO,
@@ -51,7 +57,33 @@ def load_portfolio(path: Path | None, builtin_names: Collection[str]) -> Portfol
             suggested_action="Add `[sleeves]` with lines such as `nuclear = 0.3`.",
         )
     sleeves = tuple(_sleeve(name, value, path, builtin_names) for name, value in table.items())
-    return PortfolioSpec(sleeves=sleeves, source=source)
+    return PortfolioSpec(sleeves=sleeves, source=source, risk=_risk_table(raw, source))
+
+
+def _risk_table(raw: dict[str, Any], source: str) -> dict[str, Any]:
+    """The `[risk]` table, validated now so a bad limit names this file and key."""
+    table = raw.get("risk", {})
+    if not isinstance(table, dict):
+        raise ConfigurationError(
+            f"{source}: `risk` must be a table ([risk]), got {table!r}",
+            context={"file": source, "key": "risk"},
+        )
+    try:
+        RiskSettings.model_validate(table)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = ".".join(["risk", *(str(p) for p in err["loc"])])
+            problems.append(f"{key}: {err['msg']} (got {err.get('input')!r})")
+        raise ConfigurationError(
+            f"{source}: invalid risk setting{'s' if len(problems) > 1 else ''}: "
+            + "; ".join(problems),
+            context={
+                "file": source,
+                "key": ".".join(["risk", *(str(p) for p in exc.errors()[0]["loc"])]),
+            },
+        ) from None
+    return dict(table)
 
 
 def _sleeve(name: str, value: Any, path: Path, builtin_names: Collection[str]) -> SleeveSpec:

@@ -6,9 +6,17 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import platformdirs
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_serializer,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alchemiser.application.settings import (
@@ -19,6 +27,7 @@ from alchemiser.application.settings import (
     MarketDataSettings,
     NotificationSettings,
     RebalanceSettings,
+    RiskSettings,
     SimBrokerSettings,
     StrategySettings,
 )
@@ -29,6 +38,25 @@ APP_NAME = "alchemiser"
 
 def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+class DatabaseUrl(SecretStr):
+    """A database URL that may carry a password: a secret everywhere (repr, str, logs), shown
+    as `masked()` (password replaced by ***) in `config show` and in each run's stored config."""
+
+    def masked(self) -> str:
+        parts = urlsplit(self.get_secret_value())
+        if parts.password is None:
+            return self.get_secret_value()
+        user = parts.username or ""
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+        return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
+
+    def password_forms(self) -> list[str]:
+        """The password as written and percent-decoded, for the log redactor."""
+        password = urlsplit(self.get_secret_value()).password
+        return [] if not password else sorted({password, unquote(password)})
 
 
 class AlpacaKeys(BaseModel):
@@ -55,8 +83,10 @@ class Settings(BaseSettings):
         None, description="TOML naming the sleeves; default nuclear .3, tecl .5, klm .2."
     )
     broker: Literal["sim", "alpaca"] = "sim"
-    database_url: str | None = Field(
-        None, description="SQLAlchemy URL of the ledger; default SQLite in data_dir."
+    database_url: DatabaseUrl | None = Field(
+        None,
+        description="SQLAlchemy URL of the ledger (sqlite:///FILE or postgresql+psycopg://…); "
+        "default SQLite in data_dir. Its password is masked wherever it is shown or stored.",
     )
     log_json: bool = False
 
@@ -67,6 +97,7 @@ class Settings(BaseSettings):
     notifications: NotificationSettings = NotificationSettings()
     sim_broker: SimBrokerSettings = SimBrokerSettings()
     alpaca: AlpacaSettings = AlpacaSettings()
+    risk: RiskSettings = RiskSettings()
     autopilot: AutopilotSettings = AutopilotSettings()
     dashboard: DashboardSettings = DashboardSettings()
 
@@ -105,9 +136,23 @@ class Settings(BaseSettings):
     def reports_dir(self) -> Path:
         return self.data_dir / "reports"
 
+    @field_serializer("database_url")
+    def _dump_database_url(self, value: DatabaseUrl | None) -> str | None:
+        return None if value is None else value.masked()
+
     @property
     def ledger_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data_dir / 'ledger.sqlite3'}"
+        """The real URL (with its password): for the database driver only."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        return f"sqlite:///{self.data_dir / 'ledger.sqlite3'}"
+
+    @property
+    def ledger_url_masked(self) -> str:
+        """The ledger URL as it may be shown: password replaced by ***."""
+        if self.database_url is not None:
+            return self.database_url.masked()
+        return self.ledger_url
 
     def secret_values(self) -> list[str]:
         """Every secret's plain value (any SecretStr, however nested), for the redactor."""
@@ -118,7 +163,9 @@ def _secrets_in(model: BaseModel) -> list[str]:
     found: list[str] = []
     for name in type(model).model_fields:
         value = getattr(model, name)
-        if isinstance(value, SecretStr):
+        if isinstance(value, DatabaseUrl):
+            found.extend(value.password_forms())
+        elif isinstance(value, SecretStr):
             found.append(value.get_secret_value())
         elif isinstance(value, BaseModel):
             found.extend(_secrets_in(value))

@@ -1,5 +1,6 @@
-"""The ledger: every run, decision, order, fill and sleeve holding, on any SQLAlchemy database."""
+"""The ledger: every run, decision, order, fill and sleeve holding, on SQLite or PostgreSQL."""
 
-from alchemiser.infrastructure.ledger.repository import SqlLedger, create_ledger_engine
+from alchemiser.infrastructure.ledger.engine import create_ledger_engine
+from alchemiser.infrastructure.ledger.repository import SqlLedger
 
 __all__ = ["SqlLedger", "create_ledger_engine"]

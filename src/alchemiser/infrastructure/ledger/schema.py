@@ -1,4 +1,9 @@
-"""Ledger tables (SQLAlchemy Core). Money and quantities are stored as exact decimal text."""
+"""Ledger tables as the application queries them (SQLAlchemy Core), at the latest revision.
+
+Money and quantities are stored as exact decimal text. These definitions are for queries only:
+the database is created and changed by the frozen Alembic revisions in `revisions/versions`,
+and tests/ledger check that the two agree.
+"""
 
 from __future__ import annotations
 
@@ -230,6 +235,16 @@ sleeve_realized = sa.Table(
     sa.Column("account", sa.String(40), primary_key=True),
     sa.Column("sleeve", sa.String(80), primary_key=True),
     sa.Column("realized", DecimalText, nullable=False),
+)
+
+cycle_locks = sa.Table(
+    "cycle_locks",
+    metadata,
+    sa.Column("account", sa.String(40), primary_key=True),
+    sa.Column("owner", sa.String(200), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("since", _ts, nullable=False),
 )
 
 # --- kill switch and autopilot (SPEC §15) ---------------------------------------------------

@@ -1,7 +1,8 @@
 """The simulated account's tables (prefixed `sim_`) in the ledger database.
 
-Created idempotently next to the ledger's own tables; every save is one transaction, so a crash
-leaves the account as it was after the last completed broker call.
+Versioned with their own Alembic revisions (infrastructure/sim_broker/revisions, version table
+`sim_alembic_version`), upgraded on open like the ledger's. Every save is one write transaction,
+so a crash leaves the account as it was after the last completed broker call.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from alchemiser.domain.errors import CorruptStateError
+from alchemiser.domain.errors import AlchemiserError, CorruptStateError
 from alchemiser.domain.trading import (
     Fill,
     Order,
@@ -23,6 +24,8 @@ from alchemiser.domain.trading import (
     Symbol,
     TimeInForce,
 )
+from alchemiser.infrastructure.ledger.engine import translate_database_error, write_transaction
+from alchemiser.infrastructure.ledger.migrations import SIM_STORE, upgrade
 from alchemiser.infrastructure.ledger.schema import DecimalText
 
 metadata = sa.MetaData()
@@ -122,15 +125,23 @@ class SimStore:
         self._engine = engine
         self._account = account_id
         try:
-            metadata.create_all(engine, checkfirst=True)
+            upgrade(engine, SIM_STORE)
+        except AlchemiserError:
+            raise
         except sa.exc.SQLAlchemyError as exc:
-            raise CorruptStateError(
-                f"cannot create the simulated broker's tables: {type(exc).__name__}: {exc}",
-                context={"database": engine.url.render_as_string(hide_password=True)},
-            ) from exc
+            raise translate_database_error(engine, exc, "opening the simulated account") from exc
 
     def load_or_create(self, initial_cash: Decimal, start: dt.datetime) -> SimState:
-        with self._engine.begin() as conn:
+        """The stored account, or a new one. Two processes creating it at once: SQLite's
+        `BEGIN IMMEDIATE` serialises them; on PostgreSQL (READ COMMITTED) both may see no row,
+        and the one whose insert collides loads the account the other made."""
+        try:
+            return self._load_or_create(initial_cash, start)
+        except sa.exc.IntegrityError:
+            return self._load_or_create(initial_cash, start)
+
+    def _load_or_create(self, initial_cash: Decimal, start: dt.datetime) -> SimState:
+        with write_transaction(self._engine) as conn:
             row = conn.execute(
                 sa.select(sim_accounts).where(sim_accounts.c.account_id == self._account)
             ).first()
@@ -184,7 +195,7 @@ class SimStore:
         fills: Iterable[Fill],
     ) -> None:
         """Write the account row, the touched orders/positions and new fills atomically."""
-        with self._engine.begin() as conn:
+        with write_transaction(self._engine) as conn:
             updated = conn.execute(
                 sim_accounts.update()
                 .where(

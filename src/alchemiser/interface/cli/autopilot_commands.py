@@ -227,15 +227,15 @@ def _cycle_runner(
     portfolio: Path | None,
     open_broker: Callable[[], Any],
 ) -> Callable[[StopControl], CycleOutcome]:
-    """The cycle `alchemiser trade --yes` runs (the same TradeService: engine, report, channels),
-    under the account's cycle lock, on a broker that refuses new orders once a stop is asked."""
+    """The cycle `alchemiser trade --yes` runs (the same TradeService: engine, report, channels;
+    the engine takes the account's cycle lock itself), on a broker that refuses new orders once a
+    stop is asked."""
     spec = bootstrap.portfolio_of(settings, portfolio_file=portfolio)
     mode = "sim" if name == "sim" else ("live" if live else "paper")
     config = bootstrap.masked_config(settings)
-    lock = bootstrap.cycle_lock(settings)
 
     def run(stop: StopControl) -> CycleOutcome:
-        with lock.hold(account, owner), open_broker() as raw:
+        with open_broker() as raw:
             service = bootstrap.trade_service(
                 settings, broker=StoppingBroker(raw, stop), market_data=market
             )

@@ -105,6 +105,7 @@ def backtest(
         log_scale=log_scale,
         weights_out=weights_out,
         equity_out=equity_out,
+        risk=bootstrap.risk_settings(settings, spec).limits(),
     )
     service = BacktestService(
         bootstrap.market_data_source(settings, source),

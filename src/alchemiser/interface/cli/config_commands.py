@@ -20,7 +20,8 @@ app = typer.Typer(help="Inspect and validate the effective settings.", no_args_i
 
 def _masked(value: Any) -> Any:
     if isinstance(value, SecretStr):
-        return MASK
+        masked = getattr(value, "masked", None)  # a database URL: shown, its password masked
+        return masked() if callable(masked) else MASK
     if isinstance(value, dict):
         return {k: _masked(v) for k, v in value.items()}
     return value
@@ -41,7 +42,7 @@ def effective_settings() -> dict[str, Any]:
             s.name: {"symphony": s.symphony, "allocation": s.allocation} for s in portfolio.sleeves
         },
     }
-    dumped["ledger_url"] = settings.ledger_url
+    dumped["ledger_url"] = settings.ledger_url_masked
     return dumped
 
 

@@ -71,7 +71,9 @@ def signal(
         today=_today,
     )
     decision = parse_date(as_of, "--as-of") if as_of else None
-    result = service.signal(spec, as_of=decision, live_price=live)
+    result = service.signal(
+        spec, as_of=decision, live_price=live, risk=bootstrap.risk_settings(settings, spec)
+    )
     emit(result, lambda r: render_signal(r, explain=explain), json_output=json_output)
     if email:
         errors = ErrorHandler(bootstrap.redactor_for(settings))

@@ -55,7 +55,9 @@ def trade(
     )
     market = bootstrap.market_data_source(settings, source)
     with bootstrap.open_broker(settings, name, live=live, market=market) as chosen:
-        service = bootstrap.trade_service(settings, broker=chosen, market_data=market)
+        service = bootstrap.trade_service(
+            settings, broker=chosen, market_data=market, portfolio=request.portfolio
+        )
         if live and not dry_run and not yes:
             preview = service.preview(request)
             render_run(preview)

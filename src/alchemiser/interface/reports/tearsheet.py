@@ -28,6 +28,8 @@ ROLLING_VOLATILITY_WINDOW = 63
 ROLLING_SHARPE_WINDOW = 126
 TEMPLATES = Path(__file__).parent / "templates"
 
+WITHOUT_RULES = "Without risk rules"
+
 CHART_TITLES: dict[str, str] = {
     "equity": "Equity vs benchmark",
     "drawdown": "Drawdown",
@@ -112,6 +114,7 @@ def render_tearsheet(
         warmup=result.warmup_sessions,
         capital=_money(result.capital),
         notes=result.notes,
+        risk_rows=_risk_rows(result),
         metric_columns=_metric_columns(result),
         metric_rows=_metric_rows(result),
         sleeves=_sleeve_rows(result),
@@ -148,6 +151,8 @@ def _layout(fig: go.Figure, *, y_title: str, percent: bool = False) -> go.Figure
 def _equity_figure(result: BacktestResult, equity: pd.Series, log_scale: bool) -> go.Figure:
     fig = go.Figure()
     fig.add_trace(go.Scatter(x=equity.index, y=equity.values, name="Portfolio"))
+    if result.unconstrained is not None:
+        fig.add_trace(go.Scatter(x=equity.index, y=result.unconstrained.equity, name=WITHOUT_RULES))
     bench = result.benchmark_equity()
     if bench is not None:
         fig.add_trace(
@@ -182,6 +187,14 @@ def _drawdown_figure(result: BacktestResult, equity: pd.Series) -> go.Figure:
             fill="tozeroy",
         )
     )
+    if result.unconstrained is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=equity.index,
+                y=-drawdown_series(result.unconstrained.equity),
+                name=WITHOUT_RULES,
+            )
+        )
     bench = result.benchmark_equity()
     if bench is not None and np.isfinite(bench).all():
         fig.add_trace(
@@ -279,6 +292,8 @@ def _sleeves_figure(result: BacktestResult, index: pd.DatetimeIndex) -> go.Figur
 # -- tables ---------------------------------------------------------------------------------------
 def _metric_columns(result: BacktestResult) -> list[str]:
     columns = ["Portfolio"]
+    if result.unconstrained is not None:
+        columns.append(WITHOUT_RULES)
     if _benchmark_metrics(result) is not None:
         columns.append(str(result.benchmark))
     if len(result.sleeves) > 1:
@@ -295,6 +310,8 @@ def _benchmark_metrics(result: BacktestResult) -> Metrics | None:
 
 def _metric_rows(result: BacktestResult) -> list[tuple[str, list[str]]]:
     sets = [result.metrics]
+    if result.unconstrained is not None:
+        sets.append(result.unconstrained.metrics)
     bench = _benchmark_metrics(result)
     if bench is not None:
         sets.append(bench)
@@ -304,6 +321,18 @@ def _metric_rows(result: BacktestResult) -> list[tuple[str, list[str]]]:
     for label, key, kind in _METRIC_ROWS:
         fmt = _pct if kind == "pct" else _num
         rows.append((label, [fmt(getattr(m, key)) for m in sets]))
+    return rows
+
+
+def _risk_rows(result: BacktestResult) -> list[tuple[str, str, str]]:
+    """(rule, sessions it intervened on, share of sessions), one row per rule that acted."""
+    if result.unconstrained is None:
+        return []
+    sessions = len(result.dates)
+    counts = result.intervention_counts
+    rows = [(rule, str(n), _pct(n / sessions)) for rule, n in counts.items()]
+    any_day = len({i.day for i in result.interventions})
+    rows.append(("any rule", str(any_day), _pct(any_day / sessions)))
     return rows
 
 

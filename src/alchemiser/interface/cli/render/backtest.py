@@ -53,6 +53,15 @@ def render_backtest(result: BacktestSummary) -> None:
         f"costs ${result.costs:,.2f} · turnover {result.turnover:.0%} a year",
         highlight=False,
     )
+    if result.risk is not None:
+        counts = ", ".join(f"{r} {n}" for r, n in result.risk.intervention_counts.items())
+        console.print(
+            f"Risk rules intervened on {result.risk.sessions_with_interventions} of "
+            f"{result.sessions} sessions ({counts or 'none'}); without them: final equity "
+            f"${result.risk.final_equity_without_rules:,.2f}, max drawdown "
+            f"{_fmt(result.risk.metrics_without_rules.max_drawdown, True)}",
+            highlight=False,
+        )
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}", highlight=False)
     if result.report_file is not None:

@@ -8,6 +8,7 @@ from alchemiser.application.results.run import OrderView, PlannedTradeView, RunR
 from alchemiser.application.results.signal import SleeveSignalView
 from alchemiser.interface.cli.output import console
 from alchemiser.interface.cli.render.account import render_account, render_sleeve_books
+from alchemiser.interface.cli.render.risk import render_interventions
 
 
 def render_run(result: RunResult) -> None:
@@ -32,6 +33,7 @@ def render_run(result: RunResult) -> None:
     if result.residual_drift is not None:
         console.print(f"Residual drift (largest |final − target|): {result.residual_drift:.3%}")
     render_sleeve_books(result.sleeve_books)
+    render_interventions(result.interventions, "Risk rules")
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
     for error in result.errors:

@@ -7,6 +7,7 @@ from rich.table import Table
 from alchemiser.application.results.signal import SignalResult
 from alchemiser.domain.errors import ErrorCategory
 from alchemiser.interface.cli.output import console, err_console
+from alchemiser.interface.cli.render.risk import render_interventions
 
 
 def render_signal(result: SignalResult, *, explain: bool) -> None:
@@ -58,3 +59,7 @@ def render_signal(result: SignalResult, *, explain: bool) -> None:
         label = f"(failed: {', '.join(failed)})" if failed else "(unallocated)"
         table.add_row(label, f"{result.cash:.2%}", "")
     console.print(table)
+    render_interventions(result.interventions, "Risk rules would change the target")
+    if result.risk_target is not None and result.interventions:
+        adjusted = ", ".join(f"{t} {w:.2%}" for t, w in sorted(result.risk_target.items()))
+        console.print(f"Target after the rules: {adjusted or 'all cash'}", highlight=False)

@@ -1,13 +1,12 @@
-"""The SQL ledger: migrations, exactly-once fills, the sleeve book, run history."""
+"""The SQL ledger on SQLite and PostgreSQL: exactly-once fills, the sleeve book, run history,
+units of work."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 
 from alchemiser.application.ports.ledger import (
     PlannedOrderRecord,
@@ -27,57 +26,12 @@ from alchemiser.domain.trading import (
     Symbol,
 )
 from alchemiser.infrastructure.ledger import SqlLedger
-from alchemiser.infrastructure.ledger import migrations as mig
 
 T0 = dt.datetime(2026, 11, 23, 20, 46, tzinfo=dt.UTC)
 
 
-def _url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'sub' / 'ledger.sqlite3'}"
-
-
 def _run(ledger: SqlLedger, run_id: str = "r1") -> None:
     ledger.start_run(RunInfo(run_id, T0.date(), "sim", "sim", "synthetic", T0, {"api_key": "***"}))
-
-
-def test_migrates_from_empty_then_reopens_without_changes(tmp_path: Path) -> None:
-    ledger = SqlLedger(_url(tmp_path))
-    with ledger.engine.connect() as conn:
-        versions = conn.execute(sa.text("select version from schema_version")).scalars().all()
-        assert versions == [1, 2, 3]
-        assert conn.execute(sa.text("pragma journal_mode")).scalar() == "wal"
-        assert conn.execute(sa.text("pragma foreign_keys")).scalar() == 1
-    _run(ledger)
-    ledger.close()
-    again = SqlLedger(_url(tmp_path))
-    assert mig.migrate(again.engine, url_for_messages="x") == 0
-    assert [r.run_id for r in again.runs()] == ["r1"]
-
-
-def test_upgrades_an_older_schema_in_order(tmp_path: Path) -> None:
-    from alchemiser.infrastructure.ledger.repository import create_ledger_engine
-
-    engine = create_ledger_engine(_url(tmp_path))
-    original = mig.MIGRATIONS
-    try:
-        mig.MIGRATIONS = original[:1]
-        assert mig.migrate(engine, url_for_messages="x") == 1
-        assert not sa.inspect(engine).has_table("sleeve_holdings")
-    finally:
-        mig.MIGRATIONS = original
-    assert mig.migrate(engine, url_for_messages="x") == 2  # attribution, then autopilot tables
-    assert sa.inspect(engine).has_table("sleeve_holdings")
-    assert sa.inspect(engine).has_table("halt_state")
-
-
-def test_refuses_a_ledger_from_a_newer_version(tmp_path: Path) -> None:
-    ledger = SqlLedger(_url(tmp_path))
-    with ledger.engine.begin() as conn:
-        conn.execute(
-            sa.text("insert into schema_version values (99, 'future', '2030-01-01 00:00:00')")
-        )
-    with pytest.raises(CorruptStateError, match="schema version 99"):
-        SqlLedger(_url(tmp_path))
 
 
 def _order(status: OrderStatus, filled: str, avg: str | None) -> Order:
@@ -97,8 +51,8 @@ def _order(status: OrderStatus, filled: str, avg: str | None) -> Order:
     )
 
 
-def test_each_share_is_booked_once_with_the_delta_price(tmp_path: Path) -> None:
-    ledger = SqlLedger(_url(tmp_path))
+def test_each_share_is_booked_once_with_the_delta_price(ledger_url: str) -> None:
+    ledger = SqlLedger(ledger_url)
     _run(ledger)
     assert ledger.record_order("r1", "buy", _order(OrderStatus.NEW, "0", None)) is None
     first = ledger.record_order("r1", "buy", _order(OrderStatus.PARTIALLY_FILLED, "4", "100"))
@@ -116,11 +70,16 @@ def test_each_share_is_booked_once_with_the_delta_price(tmp_path: Path) -> None:
     (record,) = ledger.orders_of("r1")
     assert record.final and record.status == "filled" and record.filled_qty == Decimal(10)
     detail = ledger.run_detail("r1")
-    assert [e["status"] for e in detail["order_events"]] == ["new", "partially_filled", "filled"]
+    assert detail is not None
+    assert [e.status for e in detail.order_events] == ["new", "partially_filled", "filled"]
+    assert [(f.qty, f.cum_qty) for f in detail.fills] == [
+        (Decimal(4), Decimal(4)),
+        (Decimal(6), Decimal(10)),
+    ]
 
 
-def test_run_detail_holds_everything_recorded(tmp_path: Path) -> None:
-    ledger = SqlLedger(_url(tmp_path))
+def test_run_detail_holds_everything_recorded(ledger_url: str) -> None:
+    ledger = SqlLedger(ledger_url)
     _run(ledger)
     ledger.record_event("r1", "reconcile", "account read", {"equity": Decimal("100.00")})
     ledger.record_signals(
@@ -142,20 +101,27 @@ def test_run_detail_holds_everything_recorded(tmp_path: Path) -> None:
     ledger.record_account("r1", "after", account)
     ledger.record_error("r1", {"category": "data", "component": "x", "message": "m"})
     ledger.finish_run("r1", RunStatus.COMPLETED, {"residual_drift": 0.001})
-    detail = ledger.run_detail("r1")
+    found = ledger.run_detail("r1")
+    assert found is not None
+    assert found.run.status is RunStatus.COMPLETED
+    assert found.run.config == {"api_key": "***"}
+    assert found.signals[0].explanation == [{"step": "if"}]
+    assert found.target[0].attribution == {"tecl": 0.5}
+    assert found.plan[0].qty == Decimal(2)
+    assert found.accounts[0].positions[0].market_value == Decimal(100)
+    assert found.errors[0].category == "data"
+    assert found.events[0].data == {"equity": "100.00"}
+    assert found.run.started_at == T0
+    detail = found.as_json()  # what `history --run ID --json` prints: exact decimal strings
     assert detail["run"]["status"] == "completed"
-    assert detail["run"]["config"] == {"api_key": "***"}
-    assert detail["signals"][0]["explanation"] == [{"step": "if"}]
-    assert detail["target"][0]["attribution"] == {"tecl": 0.5}
     assert detail["plan"][0]["qty"] == "2"
     assert detail["accounts"][0]["positions"][0]["market_value"] == "100"
-    assert detail["errors"][0]["category"] == "data"
-    assert detail["events"][0]["data"] == {"equity": "100.00"}
+    assert ledger.run_detail("nope") is None
     assert ledger.unfinished_runs() == []
 
 
-def test_book_round_trip_and_attribution_only_once(tmp_path: Path) -> None:
-    ledger = SqlLedger(_url(tmp_path))
+def test_book_round_trip_and_attribution_only_once(ledger_url: str) -> None:
+    ledger = SqlLedger(ledger_url)
     _run(ledger)
     book = AttributionBook()
     trades = [
@@ -175,3 +141,41 @@ def test_book_round_trip_and_attribution_only_once(tmp_path: Path) -> None:
         ledger.save_book("sim", "r1", loaded, [])
     ledger.record_sleeve_deltas("r1", {"X": {"a": Decimal("1.5")}}, {"X": Decimal(10)})
     assert ledger.sleeve_deltas("r1") == ({"X": {"a": Decimal("1.5")}}, {"X": Decimal(10)})
+
+
+def test_a_unit_of_work_commits_together_or_not_at_all(ledger_url: str) -> None:
+    ledger = SqlLedger(ledger_url)
+    _run(ledger)
+
+    def crash_between_two_writes() -> None:
+        with ledger.unit_of_work() as uow:
+            uow.record_event("r1", "sell", "first")
+            uow.record_order("r1", "buy", _order(OrderStatus.FILLED, "10", "100"))
+            raise RuntimeError("crash between two writes")
+
+    with pytest.raises(RuntimeError, match="crash"):
+        crash_between_two_writes()
+    detail = ledger.run_detail("r1")
+    assert detail is not None and detail.events == () and detail.orders == ()
+    assert ledger.fills_of("r1") == []
+    with ledger.unit_of_work() as uow:
+        uow.record_event("r1", "sell", "first")
+        fill = uow.record_order("r1", "buy", _order(OrderStatus.FILLED, "10", "100"))
+    assert fill is not None and fill.qty == Decimal(10)
+    detail = ledger.run_detail("r1")
+    assert detail is not None and [e.message for e in detail.events] == ["first"]
+    assert [o.status for o in detail.orders] == ["filled"]
+
+
+def test_runs_newest_first_and_unfinished_oldest_first(ledger_url: str) -> None:
+    ledger = SqlLedger(ledger_url)
+    for i, run_id in enumerate(["a", "b", "c"]):
+        started = T0 + dt.timedelta(minutes=i)
+        ledger.start_run(RunInfo(run_id, T0.date(), "sim", "sim", "synthetic", started, {}))
+    ledger.finish_run("b", RunStatus.COMPLETED, {"orders": 2})
+    assert [r.run_id for r in ledger.runs()] == ["c", "b", "a"]
+    assert [r.run_id for r in ledger.runs(limit=1)] == ["c"]
+    assert [r.run_id for r in ledger.unfinished_runs()] == ["a", "c"]
+    done = ledger.run("b")
+    assert done is not None and done.summary == {"orders": 2} and done.finished_at is not None
+    assert ledger.planned_orders("a") == []

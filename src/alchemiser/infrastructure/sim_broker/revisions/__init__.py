@@ -1,0 +1,1 @@
+"""Alembic script directory (env.py + frozen revisions); run by infrastructure.ledger.migrations."""

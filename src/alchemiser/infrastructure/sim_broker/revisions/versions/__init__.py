@@ -1,0 +1,1 @@
+"""Frozen revisions: never edit one that was released; add a new one instead."""
