@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from alchemiser.application.error_handler import ErrorHandler
@@ -23,6 +24,7 @@ from alchemiser.application.ports.halt import HaltSwitch
 from alchemiser.application.ports.ledger import Ledger
 from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.application.ports.notifier import Notifier
+from alchemiser.application.research.executor import ResearchExecutor
 from alchemiser.application.risk_gate import RiskGate, effective_risk
 from alchemiser.application.settings import RiskSettings
 from alchemiser.application.trading_engine import TradingEngine
@@ -41,6 +43,7 @@ from alchemiser.infrastructure.notifications.report_files import RunReportWriter
 from alchemiser.infrastructure.notifications.webhook import WebhookNotifier
 
 if TYPE_CHECKING:
+    from alchemiser.application.replay.service import ReplayService
     from alchemiser.application.services.trade import TradeService
 
 __all__ = ["Settings", "load_settings", "portfolio_of", "redactor_for", "setup_logging"]
@@ -70,6 +73,20 @@ def market_data_cache_entries(settings: Settings) -> list[CacheEntry]:
     from alchemiser.infrastructure.marketdata.factory import cache_entries
 
     return cache_entries(settings)
+
+
+def research_executor(*, ray: str | None = None, workers: int | None = None) -> ResearchExecutor:
+    """Where sweeps and many-file backtests run: a Ray cluster when `ray` names one ("auto",
+    "local" or an address; needs the `ray` extra), else a local process pool of `workers`
+    processes (default: every core)."""
+    if ray is not None:
+        from alchemiser.infrastructure.research.ray_cluster import RayExecutor, import_ray
+
+        import_ray()  # fail before any work with how to install it
+        return RayExecutor(ray)
+    from alchemiser.infrastructure.research.local_pool import LocalPoolExecutor
+
+    return LocalPoolExecutor(workers)
 
 
 def redactor_for(settings: Settings) -> Redactor:
@@ -269,6 +286,68 @@ def trading_engine(
         halt=switch,
         cycle_lock=cycle_lock(settings),
     )
+
+
+def replay_service(
+    settings: Settings,
+    *,
+    source: MarketDataSource,
+    errors: ErrorHandler,
+    precompute: bool = True,
+) -> ReplayService:
+    """The replay on its own ledger and simulated account under `settings.data_dir / "replay"`
+    (never the real ledger), the broker rebuilt per session at that session's window."""
+
+    import sqlalchemy as sa
+
+    from alchemiser.application.replay.service import ReplayService, ReplaySettings
+    from alchemiser.infrastructure.ledger import SqlLedger, create_ledger_engine
+    from alchemiser.infrastructure.ledger.cycle_lock import DatabaseCycleLock
+    from alchemiser.infrastructure.replay_progress import JsonLinesProgress
+    from alchemiser.infrastructure.sim_broker import SimBroker, config_from_settings
+
+    folder = replay_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    url = f"sqlite:///{folder / 'ledger.sqlite3'}"
+    engine = create_ledger_engine(url)
+
+    @sa.event.listens_for(engine, "connect")
+    def _fast_commits(dbapi_conn: Any, _record: Any) -> None:
+        # WAL + NORMAL: a commit survives a killed process (what resuming needs), only not a
+        # power cut; it spares the replay thousands of fsyncs.
+        dbapi_conn.execute("PRAGMA synchronous=NORMAL")
+
+    replay_ledger = SqlLedger(url, engine=engine)
+    calendar = trading_calendar()
+    config = config_from_settings(settings.sim_broker)
+
+    def make_broker(market: MarketDataSource, start_at: dt.datetime) -> Broker:
+        return SimBroker(
+            market_data=market, calendar=calendar, engine=engine, config=config, start_at=start_at
+        )
+
+    return ReplayService(
+        source=source,
+        calendar=calendar,
+        ledger=replay_ledger,
+        progress=JsonLinesProgress(folder / "progress.jsonl"),
+        make_broker=make_broker,
+        load_symphony=load_symphony,
+        settings=ReplaySettings(
+            execution=settings.execution,
+            market=settings.market_data,
+            strategy=settings.strategy,
+            rebalance=settings.rebalance,
+        ),
+        errors=errors,
+        cycle_lock=DatabaseCycleLock(engine),
+        precompute=precompute,
+    )
+
+
+def replay_dir(settings: Settings) -> Path:
+    """Where a replay keeps its ledger, simulated account and progress."""
+    return settings.data_dir / "replay"
 
 
 # -- unattended operation (SPEC §15) ------------------------------------------------------------

@@ -320,3 +320,41 @@ def test_readers_never_see_a_half_written_file(tmp_path: Path) -> None:
     assert cache.corrupt_found == []
     assert seen <= {1.0, 2.0, 3.0}
     assert [p.name for p in tmp_path.iterdir()] == ["SPY.parquet"]  # no temp files left
+
+
+def test_the_cache_answers_the_same_whatever_was_asked_before(tmp_path: Path) -> None:
+    """SPEC §16: bars a files source holds on non-session days (here Labor Day 2024-09-02 and a
+    Saturday) are never served, so the answer is a function of the source alone."""
+    files = tmp_path / "files"
+    days = ["2024-08-29", "2024-08-30", "2024-08-31", "2024-09-02", "2024-09-03", "2024-09-04"]
+    write_csv(
+        files / "aaa.csv", "date,close\n" + "".join(f"{d},{i + 10}\n" for i, d in enumerate(days))
+    )
+    write_csv(
+        files / "bbb.csv",
+        "date,close\n"
+        + "".join(f"{d},{i + 50}\n" for i, d in enumerate(days) if d != "2024-09-02"),
+    )
+    queries = [
+        (["AAA", "BBB"], dt.date(2024, 8, 29), dt.date(2024, 9, 2)),
+        (["AAA"], dt.date(2024, 8, 29), dt.date(2024, 8, 30)),
+        (["AAA"], dt.date(2024, 9, 2), dt.date(2024, 9, 2)),
+        (["BBB", "AAA"], dt.date(2024, 8, 29), dt.date(2024, 9, 4)),
+    ]
+    answers: list[dict[int, tuple[list[str], list[float]]]] = []
+    for order in ([0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]):
+        cache_dir = tmp_path / f"run{len(answers)}"
+        got = {}
+        for q in order:
+            tickers, start, end = queries[q]
+            source = cached(FilesSource(files), cache_dir, dt.date(2024, 9, 4))
+            try:
+                h = source.history(tickers, start, end)
+            except DataError:
+                got[q] = (["error"], [])
+                continue
+            dates = h.dates.astype(str).tolist()
+            assert "2024-09-02" not in dates and "2024-08-31" not in dates
+            got[q] = (dates, [float(x) for x in h.close.ravel()])
+        answers.append(got)
+    assert answers[0] == answers[1] == answers[2]

@@ -117,7 +117,7 @@ def test_reproduction_through_files_and_the_signal_command(
     )
     assert code == 0
     payload = json.loads(capsys.readouterr().out)
-    assert payload["target"] == {"BBB": 1.0}
+    assert {line["symbol"]: line["weight"] for line in payload["target"]} == {"BBB": 1.0}
 
 
 # -- hand-built cases -----------------------------------------------------------------------------

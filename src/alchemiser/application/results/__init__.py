@@ -11,6 +11,7 @@ from alchemiser.application.results.data import BarsResult, DataFetchResult, Dat
 from alchemiser.application.results.error import ErrorEnvelope
 from alchemiser.application.results.history import RunList, RunRecord
 from alchemiser.application.results.indicator import IndicatorResult
+from alchemiser.application.results.replay import ParityReport
 from alchemiser.application.results.run import RunResult
 from alchemiser.application.results.signal import SignalResult
 from alchemiser.application.results.status import StatusResult
@@ -31,6 +32,7 @@ PUBLISHED: dict[str, type[Result]] = {
     "data-bars": BarsResult,
     "config-check": ConfigCheckResult,
     "error": ErrorEnvelope,
+    "replay": ParityReport,
 }
 """Schema file name (docs/schemas/<name>.json) → model."""
 
@@ -44,6 +46,7 @@ __all__ = [
     "DataStatusResult",
     "ErrorEnvelope",
     "IndicatorResult",
+    "ParityReport",
     "Phase",
     "Result",
     "RunList",

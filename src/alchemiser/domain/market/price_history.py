@@ -137,6 +137,10 @@ class PriceHistory:
             mask &= self.dates <= as_day(end)
         return self._with(self.dates[mask], self.tickers, lambda a: a[mask])
 
+    def select_rows(self, mask: npt.NDArray[np.bool_]) -> PriceHistory:
+        """The sessions where `mask` is true, every field kept."""
+        return self._with(self.dates[mask], self.tickers, lambda a: a[mask])
+
     def with_row(self, date: dt.date, closes: Mapping[str, float]) -> PriceHistory:
         """Append (or replace) one session's closes: the decision-time price of SPEC §8.3.
 

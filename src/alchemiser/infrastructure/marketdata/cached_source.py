@@ -79,7 +79,8 @@ class CachedSource:
         names = normalise_tickers(tickers)
         first, last = self._bounds(start, end)
         bars, _ = self._ensure(names, first, last)
-        return _assemble(names, bars, first, last, source=self.inner.name)
+        sessions = self.calendar.sessions(first, last)
+        return _assemble(names, bars, sessions, first, last, source=self.inner.name)
 
     def latest_prices(self, tickers: Sequence[str]) -> dict[str, float]:
         return self.inner.latest_prices(tickers)
@@ -124,7 +125,7 @@ class CachedSource:
         fetched: dict[str, list[PriceHistory]] = {}
         ranges: dict[str, list[tuple[dt.date, dt.date]]] = {}
         for (a, b), group in plans.items():
-            history = self.inner.history(group, a, b)
+            history = _sessions_only(self.inner.history(group, a, b), self.calendar, a, b)
             for ticker in group:
                 fetched.setdefault(ticker, []).append(history)
                 ranges.setdefault(ticker, []).append((a, b))
@@ -221,9 +222,26 @@ def _merge(
     return bars, new_rows
 
 
+def _sessions_only(
+    history: PriceHistory, calendar: TradingCalendar, first: dt.date, last: dt.date
+) -> PriceHistory:
+    """Drop bars a source holds on days that are no NYSE session (SPEC §16: the cache's content
+    is a function of the source alone).
+
+    A files source may carry a bar on a holiday or a weekend; the engine's axis is the NYSE
+    calendar. Keeping such bars made the answer depend on which ranges happened to be fetched
+    first, because a range holding no session is never fetched at all.
+    """
+    on_session = np.isin(history.dates.astype("datetime64[D]"), calendar.sessions(first, last))
+    if bool(on_session.all()):
+        return history
+    return history.select_rows(on_session)
+
+
 def _assemble(
     names: Sequence[str],
     bars: dict[str, CachedBars],
+    sessions: DateArray,
     first: dt.date,
     last: dt.date,
     *,
@@ -235,7 +253,9 @@ def _assemble(
         b = bars[ticker]
         a, z = np.searchsorted(b.dates, lo), np.searchsorted(b.dates, hi, side="right")
         windows[ticker] = (b, slice(int(a), int(z)))
-    dates = np.unique(np.concatenate([b.dates[s] for b, s in windows.values()]))
+    held = np.unique(np.concatenate([b.dates[s] for b, s in windows.values()]))
+    # caches written before the sessions-only rule may still hold non-session bars: never serve them
+    dates = held[np.isin(held, sessions.astype("datetime64[D]"))]
     if len(dates) == 0:
         raise DataError(
             f"{source} has no prices for {', '.join(windows)} between {first} and {last}",

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import (
@@ -24,6 +24,7 @@ from rich.progress import (
 from alchemiser import bootstrap
 from alchemiser.application.backtest import BacktestResult
 from alchemiser.application.services.backtest import BacktestOptions, BacktestService
+from alchemiser.domain.errors import ConfigurationError
 from alchemiser.interface.cli.options import (
     JsonFlag,
     PortfolioOption,
@@ -34,10 +35,19 @@ from alchemiser.interface.cli.options import (
 )
 from alchemiser.interface.cli.output import emit, err_console
 from alchemiser.interface.cli.render.backtest import render_backtest
+from alchemiser.interface.cli.research_options import OutOption, RayOption, WorkersOption
 
 
 def backtest(
     *,
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Symphony files or folders: each is backtested alone, with one summary "
+            "table (and --out Parquet). Without them: --strategy / --portfolio.",
+            show_default=False,
+        ),
+    ] = None,
     strategy: StrategyOption = None,
     portfolio: PortfolioOption = None,
     start: Annotated[
@@ -87,9 +97,21 @@ def backtest(
         Path | None,
         typer.Option("--equity-out", help="CSV of portfolio, sleeve and benchmark values."),
     ] = None,
+    out: OutOption = None,
+    ray: RayOption = None,
+    workers: WorkersOption = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Backtest the strategies (SPEC §11): decide and trade at each close, costs included."""
+    if files:
+        _many(files, locals())
+        return
+    if out is not None or ray is not None or workers is not None:
+        raise ConfigurationError(
+            "--out, --ray and --workers apply to symphony files given as arguments",
+            context={"option": "--out" if out is not None else "--ray/--workers"},
+            suggested_action="Write `alchemiser backtest FILE… --out results.parquet`.",
+        )
     settings = bootstrap.load_settings()
     spec = chosen_portfolio(settings, strategy, portfolio)
     options = BacktestOptions(
@@ -116,6 +138,46 @@ def backtest(
     with _progress(enabled=not json_output, steps=service.steps(spec, options)) as step:
         result = service.run(spec, options, progress=step)
     emit(result, render_backtest, json_output=json_output)
+
+
+def _many(files: list[str], options: dict[str, Any]) -> None:
+    """Several files: each alone, on the research executors (backtest_many)."""
+    from alchemiser.interface.cli.backtest_many import backtest_files
+    from alchemiser.interface.cli.research_options import backtest_config
+
+    if options["strategy"] or options["portfolio"] is not None:
+        raise ConfigurationError(
+            "give symphony files or --strategy/--portfolio, not both",
+            context={"option": "--strategy"},
+        )
+    single = [k for k in ("report", "weights_out", "equity_out") if options[k] is not None]
+    if single or options["sleeve_rebalance"] != "never":
+        raise ConfigurationError(
+            "--report, --weights-out, --equity-out and --sleeve-rebalance describe one "
+            "portfolio; with several files use --out FILE.parquet",
+            context={
+                "option": "--" + (single[0] if single else "sleeve_rebalance").replace("_", "-")
+            },
+            suggested_action="Backtest one file with --strategy FILE for its tearsheet.",
+        )
+    config = backtest_config(
+        start=options["start"],
+        end=options["end"],
+        capital=options["capital"],
+        slippage_bps=options["slippage_bps"],
+        fees=options["fees"],
+        rebalance=options["rebalance"],
+        benchmark=options["benchmark"],
+    )
+    backtest_files(
+        files,
+        config,
+        source=options["source"],
+        out=options["out"],
+        ray=options["ray"],
+        workers=options["workers"],
+        json_output=options["json_output"],
+    )
 
 
 @contextmanager

@@ -21,8 +21,10 @@ from alchemiser.interface.cli import (
     data_commands,
     halt_commands,
     notify_commands,
+    replay_command,
     schema_command,
     signal_command,
+    sweep_command,
     symphony_commands,
     trade_commands,
 )
@@ -42,6 +44,8 @@ app.add_typer(data_commands.app, name="data")
 app.command("indicator")(data_commands.indicator)
 app.command("signal")(signal_command.signal)
 app.command("backtest")(backtest_command.backtest)
+app.command("sweep")(sweep_command.sweep)
+app.command("replay")(replay_command.replay)
 app.command("trade")(trade_commands.trade)
 app.command("status")(trade_commands.status)
 app.command("history")(trade_commands.history)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 
 from alchemiser.application.error_handler import ErrorRecord
 from alchemiser.application.results.error import ErrorEnvelope
@@ -49,13 +50,15 @@ def render_error(record: ErrorRecord, *, verbose: bool, json_output: bool = Fals
             err_console.print(record.traceback, markup=False, highlight=False)
         return
     where = ", ".join(f"{k}={v}" for k, v in record.context.items() if v is not None)
+    # escaped: messages quote user text such as `if[0].cond.rhs` or `alchemiser[ray]`, which
+    # rich would otherwise read as markup and drop
     text = (
-        f"[bold red]{record.category.value.upper()} error[/] in {record.component}: "
-        f"{record.message}"
+        f"[bold red]{record.category.value.upper()} error[/] in {escape(record.component)}: "
+        f"{escape(record.message)}"
     )
     if where:
-        text += f" [dim]({where})[/]"
-    text += f"\n[yellow]What to do:[/] {record.suggested_action}"
+        text += f" [dim]({escape(where)})[/]"
+    text += f"\n[yellow]What to do:[/] {escape(record.suggested_action)}"
     err_console.print(text, markup=True, highlight=False, soft_wrap=True)
     if verbose:
         err_console.print(record.traceback, markup=False, highlight=False)

@@ -11,16 +11,18 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.table import Table
 
 from alchemiser import bootstrap
 from alchemiser.application.services.symphony import SymphonyService
 from alchemiser.domain.errors import StrategyError
 from alchemiser.interface.cli.options import JsonFlag
-from alchemiser.interface.cli.output import console, emit
+from alchemiser.interface.cli.output import console, emit, print_json
 from alchemiser.interface.cli.render.symphony import render_check
 
 app = typer.Typer(
-    help="Check and convert symphony files (.clj or Composer JSON).", no_args_is_help=True
+    help="Check, convert and list the parameters of symphony files (.clj or Composer JSON).",
+    no_args_is_help=True,
 )
 
 
@@ -72,6 +74,47 @@ def convert(
             suggested_action="Check that the folder exists and is writable.",
         ) from None
     console.print(f"wrote {escape(str(output))} ({target.value}, {len(data):,} bytes)")
+
+
+@app.command()
+def params(
+    file: Annotated[str, typer.Argument(help="Symphony file (.clj or .json) or built-in name.")],
+    json_output: JsonFlag = False,
+) -> None:
+    """List every numeric literal (windows, thresholds, weights, counts) with the address that
+    `alchemiser sweep --param ADDRESS=…` takes."""
+    from alchemiser.domain.research.parameters import ParameterSpace
+
+    space = ParameterSpace(bootstrap.load_symphony(file))
+    rows = [p.as_dict() for p in space.parameters]
+    if json_output:
+        print_json(rows)
+        return
+    table = Table(title=f"{escape(space.symphony.name)}: {len(rows)} parameters")
+    table.add_column("address", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("in")
+    for row in rows:
+        table.add_row(
+            escape(str(row["address"])),
+            str(row["value"]),
+            str(row["kind"]),
+            escape(str(row["context"])),
+        )
+    console.print(table)
+    console.print(
+        "Group addresses name every use of one indicator, e.g. " + escape(_group_example(rows)),
+        highlight=False,
+    )
+
+
+def _group_example(rows: list[dict[str, object]]) -> str:
+    for row in rows:
+        if row["indicator"]:
+            field = str(row["address"]).rsplit(".", 1)[1]
+            return f"{row['indicator']}.{field}"
+    return "rsi(SPY,10).window"
 
 
 def _format_of(output: Path | None) -> TargetFormat:

@@ -1,0 +1,1 @@
+"""Research at scale: parameter addresses, variants, robustness statistics (issue 18)."""

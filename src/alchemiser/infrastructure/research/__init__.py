@@ -1,0 +1,1 @@
+"""Executors of research work: a local process pool and a Ray cluster (issue 18)."""

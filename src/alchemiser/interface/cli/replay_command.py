@@ -1,0 +1,188 @@
+"""`alchemiser replay`: the real daily cycle over past sessions, and its parity with the backtest.
+
+Exit codes: those of every command (configuration 14, data 12, …); with `--fail-above BP`, 17
+when |final equity gap| or the annualised tracking error exceeds BP basis points.
+"""
+
+from __future__ import annotations
+
+import html
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from alchemiser import bootstrap
+from alchemiser.application.error_handler import ErrorHandler
+from alchemiser.application.results.replay import ParityReport
+from alchemiser.domain.backtest.costs import CostModel
+from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption, parse_date
+from alchemiser.interface.cli.output import console, print_json
+
+PARITY_CHECK_FAILED = 17
+"""`--fail-above` exceeded (distinct from the error categories 10–16)."""
+
+
+def replay(
+    *,
+    start: Annotated[str, typer.Option("--start", help="First session YYYY-MM-DD.")],
+    end: Annotated[str, typer.Option("--end", help="Last session YYYY-MM-DD.")],
+    portfolio: PortfolioOption = None,
+    source: SourceOption = None,
+    slippage_bps: Annotated[
+        float,
+        typer.Option(
+            "--slippage-bps",
+            help="Backtest slippage in bps; the simulated broker's spread is twice it.",
+        ),
+    ] = 1.0,
+    fees: Annotated[
+        bool, typer.Option("--fees/--no-fees", help="SEC fee and FINRA TAF in the backtest.")
+    ] = True,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option("--data-dir", help="Where the replay's ledger lives (default: data dir)."),
+    ] = None,
+    fail_above: Annotated[
+        float | None,
+        typer.Option("--fail-above", help=f"Exit {PARITY_CHECK_FAILED} if a gap exceeds BP."),
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the parity report as HTML.")
+    ] = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Replay the real cycle once per session on the simulated broker; compare to the backtest."""
+    settings = bootstrap.load_settings()
+    costs = CostModel(slippage_bps=slippage_bps, fees=fees)
+    update: dict[str, object] = {
+        "sim_broker": settings.sim_broker.model_copy(
+            update={"spread_bps": Decimal(repr(2 * slippage_bps))}
+        )
+    }
+    if data_dir is not None:
+        update["data_dir"] = data_dir
+    settings = settings.model_copy(update=update)
+    first, last = parse_date(start, "--start"), parse_date(end, "--end")
+    spec = bootstrap.portfolio_of(settings, portfolio_file=portfolio)
+    market = bootstrap.market_data_source(settings, source)
+    service = bootstrap.replay_service(
+        settings, source=market, errors=ErrorHandler(bootstrap.redactor_for(settings))
+    )
+    fingerprint = {
+        "portfolio": [(s.name, s.symphony, s.allocation) for s in spec.sleeves],
+        "start": first.isoformat(),
+        "source": market.name,
+        "sim_broker": settings.sim_broker.model_dump(mode="json"),
+        "rebalance": settings.rebalance.model_dump(mode="json"),
+    }
+    total = len(service.sessions(first, last))
+    with Progress(
+        TextColumn("replay"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} sessions/s"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=json_output,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("replay", total=total, rate="-")
+
+        def advance(done: int, _total: int) -> None:
+            elapsed = bar.tasks[0].elapsed or 0.0
+            bar.update(task, completed=done)
+            speed = bar.tasks[0].speed
+            bar.update(task, rate=f"{speed:.1f}" if speed else "-")
+            del elapsed
+
+        records = service.run(spec, first, last, fingerprint=fingerprint, on_progress=advance)
+    result = service.compare(
+        spec,
+        records,
+        costs=costs,
+        capital=float(settings.sim_broker.initial_cash),
+        non_fractionable=frozenset(settings.sim_broker.non_fractionable),
+    )
+    if report is not None:
+        report.write_text(render_html(result), encoding="utf-8")
+    if json_output:
+        print_json(result.model_dump(mode="json"))
+    else:
+        _render(result, report)
+    if fail_above is not None and (
+        abs(result.parity.final_equity_gap_bp) > fail_above
+        or result.parity.tracking_error_bp > fail_above
+    ):
+        raise typer.Exit(PARITY_CHECK_FAILED)
+
+
+def _rows(result: ParityReport) -> list[tuple[str, str]]:
+    p = result.parity
+    return [
+        ("sessions", f"{result.sessions} ({result.start} … {result.end}, {result.source})"),
+        ("costs", f"slippage {result.slippage_bps:g} bp, fees {'on' if result.fees else 'off'}"),
+        ("replay final equity", f"{result.replay_final_equity:,.2f}"),
+        ("backtest final equity", f"{result.backtest_final_equity:,.2f}"),
+        ("final equity gap", f"{p.final_equity_gap_bp:+.1f} bp"),
+        (
+            "daily tracking difference",
+            f"mean {p.tracking_mean_bp:+.2f} bp, max {p.tracking_max_bp:.1f} bp",
+        ),
+        ("tracking error (annualised)", f"{p.tracking_error_bp:.1f} bp"),
+        ("  of the gap: fills off the close", f"{-p.fills_off_close_bp:+.1f} bp"),
+        ("  of the gap: thresholds, rounding, cash", f"{p.unexplained_bp:+.1f} bp"),
+        (
+            "turnover (annual, one-way)",
+            f"replay {result.turnover['replay']:.2f}×, backtest {result.turnover['backtest']:.2f}×",
+        ),
+        ("days with different holdings", str(len(result.differing_days))),
+        *((f"  {reason}", f"{n} days") for reason, n in sorted(result.reasons.items())),
+        ("runs with errors", str(len(result.runs_with_errors))),
+    ]
+
+
+def _render(result: ParityReport, report: Path | None) -> None:
+    table = Table(title="Replay vs backtest (parity)", show_header=False)
+    for key, value in _rows(result):
+        table.add_row(key, value)
+    console.print(table)
+    for run in result.runs_with_errors[:10]:
+        console.print(f"{run.session} {run.status}: {'; '.join(run.errors)[:200]}")
+    if report is not None:
+        console.print(f"report: {report}")
+
+
+def render_html(result: ParityReport) -> str:
+    """A plain page: the figures, the reasons, and the runs with errors (no scripts)."""
+    rows = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in _rows(result)
+    )
+    days = "".join(
+        f"<tr><td>{d.session}</td><td>{d.max_weight_gap:.2%}</td>"
+        f"<td>{html.escape(', '.join(d.tickers))}</td>"
+        f"<td>{html.escape('; '.join(d.reasons))}</td></tr>"
+        for d in result.differing_days[:500]
+    )
+    errors = "".join(
+        f"<li>{r.session} {html.escape(r.status)}: {html.escape('; '.join(r.errors))}</li>"
+        for r in result.runs_with_errors
+    )
+    return (
+        "<!doctype html><meta charset='utf-8'><title>Replay parity</title>"
+        "<h1>Replay vs backtest</h1>"
+        f"<table>{rows}</table><h2>Days with different holdings</h2>"
+        "<table><tr><th>session</th><th>max gap</th><th>tickers</th><th>why</th></tr>"
+        f"{days}</table><h2>Runs with errors</h2><ul>{errors}</ul>"
+    )

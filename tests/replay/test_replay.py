@@ -1,0 +1,166 @@
+"""The replay: parity with the backtest, sleeve P&L, range-evaluated signals, no look-ahead,
+resuming. Expected figures come from independent paths (the backtest simulation, the broker's
+account, a fresh per-day evaluation), never from the replay itself."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker
+
+from alchemiser import bootstrap
+from alchemiser.application.replay.cut_market import CutMarketData
+from alchemiser.application.replay.progress import SessionRecord
+from alchemiser.application.replay.range_signals import RangeStrategyManager
+from alchemiser.application.replay.service import REPLAY_HISTORY_YEARS
+from alchemiser.application.strategy_manager import StrategyManager
+from alchemiser.domain.backtest.costs import CostModel
+from alchemiser.domain.errors import ConfigurationError
+from alchemiser.infrastructure.ledger import SqlLedger
+from alchemiser.interface.cli.main import main
+
+from .conftest import FINGERPRINT, START, Perturbed, service
+
+ROOT = Path(__file__).resolve().parents[2]
+END = dt.date(2016, 2, 29)  # 39 sessions; benchmarks/replay.py runs 1 and 10 years
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+
+
+@pytest.fixture(scope="module")
+def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[SessionRecord]]:
+    data_dir = tmp_path_factory.mktemp("replay")
+    records = service(data_dir).run(
+        bootstrap.portfolio_of(bootstrap.load_settings()), START, END, fingerprint=FINGERPRINT
+    )
+    return data_dir, records
+
+
+def test_zero_cost_fractional_replay_tracks_the_backtest_within_10bp(
+    replayed: tuple[Path, list[SessionRecord]],
+) -> None:
+    data_dir, records = replayed
+    portfolio = bootstrap.portfolio_of(bootstrap.load_settings())
+    assert len(portfolio.sleeves) == 3
+    assert len(records) == len(bootstrap.trading_calendar().sessions(START, END)) == 39
+    assert all(r.status == "completed" and not r.errors for r in records)
+    report = service(data_dir).compare(
+        portfolio,
+        records,
+        costs=CostModel(slippage_bps=0, fees=False),
+        capital=100_000.0,
+    )
+    assert report.sessions == 39
+    assert abs(report.parity.final_equity_gap_bp) < 10, report.parity
+    # what is left once the measured cost of fills against the close is put back
+    assert abs(report.parity.unexplained_bp) < 2, report.parity
+    print(report.parity)
+    assert 0 <= report.parity.tracking_error_bp < 100, report.parity
+    # the replay really traded: it is not trivially flat
+    assert report.turnover["replay"] > 1 and report.turnover["backtest"] > 1
+
+
+def test_sleeve_pnl_in_the_ledger_sums_to_the_account(
+    replayed: tuple[Path, list[SessionRecord]],
+) -> None:
+    data_dir, records = replayed
+    ledger = SqlLedger(f"sqlite:///{data_dir / 'replay' / 'ledger.sqlite3'}")
+    book = ledger.load_book("sim")
+    assert set(book.sleeves) == {"nuclear", "tecl", "klm"}
+    last = records[-1]
+    held = book.totals()
+    assert set(held) == set(last.values)  # the sleeves hold what the account holds
+    prices = {s: Decimal(repr(last.values[s])) / held[s] for s in held}
+    sleeves_pnl = sum(
+        (s.realized + s.unrealized(prices) for s in book.sleeves.values()), Decimal(0)
+    )
+    account_pnl = Decimal(repr(last.equity)) - Decimal(100_000)
+    assert abs(sleeves_pnl - account_pnl) < Decimal("0.05"), (sleeves_pnl, account_pnl)
+
+
+def test_signals_evaluated_once_equal_a_fresh_evaluation_on_every_session() -> None:
+    settings = bootstrap.load_settings()
+    source = bootstrap.market_data_source(settings, "synthetic")
+    portfolio = bootstrap.portfolio_of(settings)
+    sessions = service(Path("unused")).sessions(START, END)
+    once = RangeStrategyManager(
+        source, bootstrap.load_symphony, end=END, history_years=REPLAY_HISTORY_YEARS
+    )
+    for day in sessions:
+        fresh = StrategyManager(
+            CutMarketData(source, day),
+            bootstrap.load_symphony,
+            history_years=REPLAY_HISTORY_YEARS,
+            today=lambda day=day: day,
+        ).signal(portfolio, live_date=day)
+        cut = once.signal(portfolio, live_date=day)
+        assert not fresh.errors and not cut.errors
+        for name, sleeve in fresh.sleeves.items():
+            assert cut.sleeves[name].weights == pytest.approx(dict(sleeve.weights), abs=1e-12), (
+                day,
+                name,
+            )
+
+
+def test_changing_prices_after_a_decision_changes_no_decision_before_it(
+    tmp_path: Path,
+) -> None:
+    settings = bootstrap.load_settings()
+    source = bootstrap.market_data_source(settings, "synthetic")
+    portfolio = bootstrap.portfolio_of(settings)
+    sessions = service(tmp_path / "x").sessions(START, dt.date(2016, 1, 14))
+    cutoff = sessions[4]
+    perturbed = Perturbed(source, after=cutoff)
+    plain = service(tmp_path / "plain", source).run(
+        portfolio, sessions[0], sessions[-1], fingerprint=FINGERPRINT
+    )
+    moved = service(tmp_path / "moved", perturbed).run(
+        portfolio, sessions[0], sessions[-1], fingerprint=FINGERPRINT
+    )
+    assert perturbed.changed  # the range evaluation did read the changed prices
+    for a, b in zip(plain[:5], moved[:5], strict=True):
+        assert (a.session, a.equity, a.cash, a.values) == (b.session, b.equity, b.cash, b.values)
+    # the perturbation is visible afterwards, so the equality above is not vacuous
+    assert [a.equity for a in plain[5:]] != [b.equity for b in moved[5:]]
+
+
+def test_an_interrupted_replay_resumes_where_it_stopped(tmp_path: Path) -> None:
+    portfolio = bootstrap.portfolio_of(bootstrap.load_settings())
+    end = dt.date(2016, 1, 12)
+    whole = service(tmp_path / "whole").run(portfolio, START, end, fingerprint=FINGERPRINT)
+
+    class StopRequestedError(Exception):
+        pass
+
+    def stop_after_three(done: int, _total: int) -> None:
+        if done == 3:
+            raise StopRequestedError  # as a Ctrl-C between two sessions
+
+    with pytest.raises(StopRequestedError):
+        service(tmp_path / "split").run(
+            portfolio, START, end, fingerprint=FINGERPRINT, on_progress=stop_after_three
+        )
+    resumed = service(tmp_path / "split").run(portfolio, START, end, fingerprint=FINGERPRINT)
+    assert [r.session for r in resumed] == [r.session for r in whole]
+    assert [(r.equity, r.values) for r in resumed] == [(r.equity, r.values) for r in whole]
+    runs = SqlLedger(f"sqlite:///{tmp_path / 'split' / 'replay' / 'ledger.sqlite3'}").runs(100)
+    assert len(runs) == len(whole)  # no session was traded twice
+    with pytest.raises(ConfigurationError, match="another portfolio"):
+        service(tmp_path / "split").run(portfolio, START, end, fingerprint={"other": 1})
+
+
+def test_cli_json_and_fail_above(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    argv = ["replay", "--start", "2016-01-04", "--end", "2016-01-07", "--slippage-bps", "0"]
+    argv += ["--no-fees", "--data-dir", str(tmp_path), "--json"]
+    assert main([*argv, "--report", str(tmp_path / "parity.html")]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["sessions"] == 4
+    assert set(payload["parity"]) >= {"final_equity_gap_bp", "tracking_error_bp"}
+    schema = json.loads((ROOT / "docs" / "schemas" / "replay.json").read_text(encoding="utf-8"))
+    Draft202012Validator(schema, format_checker=FormatChecker()).validate(payload)
+    assert "Replay vs backtest" in (tmp_path / "parity.html").read_text()
+    assert main([*argv, "--fail-above", "-1"]) == 17  # resumed: nothing replayed again
+    capsys.readouterr()
