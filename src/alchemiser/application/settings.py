@@ -235,6 +235,16 @@ class AlpacaSettings(_Section):
     use_stream: bool = Field(True, description="Listen to trade_updates (REST stays the truth).")
 
 
+class DashboardSettings(_Section):
+    """`alchemiser dashboard`: where it listens and the token that guards it off loopback."""
+
+    host: str = Field("127.0.0.1", description="Interface to bind; off loopback needs a token.")
+    port: int = Field(8050, ge=1, le=65535, description="TCP port of the dashboard.")
+    token: SecretStr | None = Field(
+        None, description="Bearer token (or ?token=) required on every request when set."
+    )
+
+
 class RiskSettings(_Section):
     """Risk limits (SPEC §14); every limit is off unless set. The portfolio file's `[risk]`
     table overrides these key by key. `actions` maps a rule to `scale` or `block`."""

@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from alchemiser.application.settings import (
     AlpacaSettings,
     AutopilotSettings,
+    DashboardSettings,
     ExecutionSettings,
     MarketDataSettings,
     NotificationSettings,
@@ -110,6 +111,7 @@ class Settings(BaseSettings):
     alpaca: AlpacaSettings = AlpacaSettings()
     risk: RiskSettings = RiskSettings()
     autopilot: AutopilotSettings = AutopilotSettings()
+    dashboard: DashboardSettings = DashboardSettings()
 
     # Conventional Alpaca variables, read without the ALCHEMISER_ prefix.
     alpaca_api_key: SecretStr | None = Field(

@@ -16,6 +16,7 @@ from alchemiser.interface.cli import (
     autopilot_commands,
     backtest_command,
     config_commands,
+    dashboard_command,
     data_commands,
     halt_commands,
     notify_commands,
@@ -48,6 +49,7 @@ app.command("trade")(trade_commands.trade)
 app.command("status")(trade_commands.status)
 app.command("history")(trade_commands.history)
 app.command("schema")(schema_command.schema)
+app.command("dashboard")(dashboard_command.dashboard)
 app.add_typer(autopilot_commands.app, name="autopilot")
 app.command("halt")(halt_commands.halt)
 app.command("resume")(halt_commands.resume)

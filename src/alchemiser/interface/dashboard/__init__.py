@@ -1,0 +1,1 @@
+"""The local dashboard: server-rendered pages and JSON over the application services' results."""
