@@ -104,7 +104,7 @@ def test_no_plan_while_an_order_of_ours_cannot_be_made_final(world: Factory) -> 
     (error,) = second.errors
     assert error.category is ErrorCategory.TRADING and left in error.message
     assert w.store.orders_of(second.run_id) == []  # nothing planned, nothing placed
-    assert w.store.run_detail(second.run_id)["plan"] == []
+    assert w.store.planned_orders(second.run_id) == []
 
 
 @pytest.mark.timeout(120)

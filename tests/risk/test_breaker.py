@@ -25,6 +25,7 @@ from alchemiser.application.settings import (
 )
 from alchemiser.application.trading_engine import TradingEngine
 from alchemiser.domain.errors import ErrorCategory
+from alchemiser.infrastructure.ledger.cycle_lock import DatabaseCycleLock
 from alchemiser.infrastructure.ledger.equity_history import SqlEquityHistory
 from alchemiser.infrastructure.notifications.rendering import MessageRenderer
 from tests.cycle.conftest import World
@@ -84,6 +85,7 @@ def arm(w: World, risk: RiskSettings, halt: MemoryHalt) -> None:
         strategy=w.strategy,
         rebalance=RebalanceSettings(),
         errors=w.errors,
+        cycle_lock=DatabaseCycleLock(w.store.engine),
     )
 
 
