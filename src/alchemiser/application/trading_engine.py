@@ -161,17 +161,8 @@ class TradingEngine:
             trading_day=clock.now.astimezone(NEW_YORK).date(),
         )
         stale = self._stale_runs()
-        self._ledger.start_run(
-            RunInfo(
-                run_id=run_id,
-                trading_day=result.trading_day,
-                mode=request.mode,
-                broker=self._broker.name,
-                data_source=self._market_data.name,
-                started_at=result.started_at,
-                config=dict(request.config) | {"process": _process()},
-                resumed_from=stale[-1].run_id if stale and not request.dry_run else None,
-            )
+        self._start_run(
+            run_id, request, result, stale[-1].run_id if stale and not request.dry_run else None
         )
         started = time.perf_counter()
         try:
@@ -223,6 +214,15 @@ class TradingEngine:
             trading_day=dt.datetime.now(NEW_YORK).date(),
             status=RunStatus.REFUSED,
         )
+        self._start_run(run_id, request, result, None)
+        self._record_failure(run_id, exc, result)
+        self._ledger.finish_run(run_id, result.status, _summary(result))
+        return result
+
+    # -- steps ----------------------------------------------------------------------------------
+    def _start_run(
+        self, run_id: str, request: CycleRequest, result: CycleResult, resumed_from: str | None
+    ) -> None:
         self._ledger.start_run(
             RunInfo(
                 run_id=run_id,
@@ -232,13 +232,10 @@ class TradingEngine:
                 data_source=self._market_data.name,
                 started_at=result.started_at,
                 config=dict(request.config) | {"process": _process()},
+                resumed_from=resumed_from,
             )
         )
-        self._record_failure(run_id, exc, result)
-        self._ledger.finish_run(run_id, result.status, _summary(result))
-        return result
 
-    # -- steps ----------------------------------------------------------------------------------
     def _check_trading_window(
         self, run_id: str, clock: MarketClock, request: CycleRequest, result: CycleResult
     ) -> None:
