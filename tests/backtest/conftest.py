@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 
 import pytest
 
@@ -13,33 +12,9 @@ from alchemiser.application.backtest import (
     SleeveInput,
     run_backtest,
 )
-from alchemiser.domain.market.price_history import PriceHistory
 from alchemiser.domain.portfolio.sleeves import DEFAULT_PORTFOLIO
 from alchemiser.domain.symphony.builtins import builtin
 from alchemiser.infrastructure.marketdata.synthetic import SyntheticMarket
-
-
-class HistorySource:
-    """A MarketDataSource over a fixed PriceHistory."""
-
-    def __init__(self, history: PriceHistory) -> None:
-        self._history = history
-
-    @property
-    def name(self) -> str:
-        return self._history.source
-
-    @property
-    def synthetic(self) -> bool:
-        return self._history.synthetic
-
-    def history(
-        self, tickers: Sequence[str], start: dt.date | None, end: dt.date | None
-    ) -> PriceHistory:
-        return self._history.select(tickers).between(start, end)
-
-    def latest_prices(self, tickers: Sequence[str]) -> dict[str, float]:
-        return {t: self._history.last_close(t) for t in tickers}
 
 
 @pytest.fixture(scope="session")

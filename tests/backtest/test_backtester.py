@@ -13,6 +13,7 @@ from alchemiser.application.backtest import (
     SleeveInput,
     run_backtest,
 )
+from alchemiser.application.research.work import HistorySource
 from alchemiser.domain.backtest.costs import NO_COSTS, CostModel
 from alchemiser.domain.backtest.rebalancing import RebalanceKind, parse_policy, period_starts
 from alchemiser.domain.errors import ConfigurationError, SignalUndefinedError
@@ -28,7 +29,6 @@ from alchemiser.domain.symphony.tree import (
     WeightEqual,
 )
 from alchemiser.infrastructure.marketdata.synthetic import SyntheticMarket
-from tests.backtest.conftest import HistorySource
 
 DATES = np.datetime64("2024-01-29") + np.array([0, 1, 2, 3, 4, 7, 8, 9])  # Jan 29 → Feb 7
 A = [100.0, 110.0, 121.0, 110.0, 100.0, 100.0, 105.0, 110.0]

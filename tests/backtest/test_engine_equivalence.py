@@ -13,12 +13,12 @@ import numpy as np
 import pytest
 
 from alchemiser.application.backtest import BacktestConfig, SleeveInput, run_backtest
+from alchemiser.application.research.work import HistorySource
 from alchemiser.domain.backtest.costs import CostModel
 from alchemiser.domain.symphony.builtins import builtin
 from alchemiser.domain.symphony.evaluator import required_tickers
 from alchemiser.domain.symphony.tree import RebalanceFrequency, RebalanceRule
 from alchemiser.infrastructure.marketdata.synthetic import synthetic_history
-from tests.backtest.conftest import HistorySource
 from tests.backtest.reference_loop import reference_equity
 
 YEARS = 3
