@@ -25,7 +25,7 @@ from alchemiser.application.risk_gate import preview_risk
 from alchemiser.application.services.views import sleeve_views, target_lines
 from alchemiser.application.settings import RiskSettings
 from alchemiser.application.strategy_manager import StrategyManager
-from alchemiser.domain.errors import NotificationError
+from alchemiser.domain.errors import ConfigurationError, NotificationError
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
 
 
@@ -53,6 +53,14 @@ class SignalService:
     ) -> SignalResult:
         """`live_price` None follows the setting; it only matters when `as_of` is None.
         With `risk`, the result also shows what the risk rules would change (SPEC §14)."""
+        if as_of is not None and as_of > self._today():
+            # A source answers a future date with its newest session: never pass that off as
+            # the signal of the date asked for.
+            raise ConfigurationError(
+                f"--as-of {as_of} is in the future (today is {self._today()} in New York)",
+                context={"option": "--as-of"},
+                suggested_action="Give a past date, or leave --as-of out for today's signal.",
+            )
         signal = self._strategies.signal(
             portfolio, as_of=as_of, live_date=self._live_date(as_of, live_price)
         )

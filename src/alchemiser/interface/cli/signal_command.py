@@ -55,7 +55,7 @@ def signal(
         typer.Option("--email", help="Also send the signal digest to the configured channels."),
     ] = False,
 ) -> None:
-    """Evaluate the strategies and print each allocation and the blended target (SPEC §5)."""
+    """Evaluate the strategies and print each allocation and the blended target."""
     settings = bootstrap.load_settings()
     spec = chosen_portfolio(settings, strategy, portfolio)
     market = bootstrap.market_data_source(settings, source)
