@@ -37,11 +37,15 @@ class SignalService:
         *,
         use_live_price: bool,
         today: Callable[[], dt.date],
+        quality: Callable[[PortfolioSpec, dt.date], None] | None = None,
     ) -> None:
+        """`quality(portfolio, decision_day)` is the data-quality gate, raising on bad prices
+        (see `signal_quality`); None skips it."""
         self._strategies = strategies
         self._calendar = calendar
         self._use_live_price = use_live_price
         self._today = today
+        self._quality = quality
 
     def signal(
         self,
@@ -61,9 +65,10 @@ class SignalService:
                 context={"option": "--as-of"},
                 suggested_action="Give a past date, or leave --as-of out for today's signal.",
             )
-        signal = self._strategies.signal(
-            portfolio, as_of=as_of, live_date=self._live_date(as_of, live_price)
-        )
+        live_date = self._live_date(as_of, live_price)
+        if self._quality is not None:
+            self._quality(portfolio, as_of or live_date or self._today())
+        signal = self._strategies.signal(portfolio, as_of=as_of, live_date=live_date)
         target = signal.target
         return SignalResult(
             as_of=signal.as_of,

@@ -15,6 +15,7 @@ import typer
 from alchemiser import bootstrap
 from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.services.signal import SignalService, send_digest
+from alchemiser.application.signal_quality import enforce_signal_quality
 from alchemiser.application.strategy_manager import StrategyManager
 from alchemiser.domain.errors import NotificationError
 from alchemiser.interface.cli.options import (
@@ -59,6 +60,7 @@ def signal(
     settings = bootstrap.load_settings()
     spec = chosen_portfolio(settings, strategy, portfolio)
     market = bootstrap.market_data_source(settings, source)
+    calendar = bootstrap.trading_calendar()
     service = SignalService(
         StrategyManager(
             market,
@@ -66,9 +68,17 @@ def signal(
             history_years=settings.market_data.history_years,
             today=_today,
         ),
-        bootstrap.trading_calendar(),
+        calendar,
         use_live_price=settings.market_data.use_live_price,
         today=_today,
+        quality=lambda portfolio, day: enforce_signal_quality(
+            portfolio,
+            load_symphony=bootstrap.load_symphony,
+            market=market,
+            calendar=calendar,
+            day=day,
+            max_daily_move=settings.market_data.max_daily_move,
+        ),
     )
     decision = parse_date(as_of, "--as-of") if as_of else None
     result = service.signal(
