@@ -19,6 +19,7 @@ from alchemiser.interface.cli import (
     dashboard_command,
     data_commands,
     halt_commands,
+    init_command,
     notify_commands,
     replay_command,
     schema_command,
@@ -41,6 +42,7 @@ app.add_typer(config_commands.app, name="config")
 app.add_typer(notify_commands.app, name="notify")
 app.add_typer(symphony_commands.app, name="symphony")
 app.add_typer(data_commands.app, name="data")
+app.command("init")(init_command.init)
 app.command("indicator")(data_commands.indicator)
 app.command("signal")(signal_command.signal)
 app.command("backtest")(backtest_command.backtest)
