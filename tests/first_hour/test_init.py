@@ -45,8 +45,10 @@ def test_every_env_example_line_is_a_valid_setting_with_its_default(
     Path(".env").write_text(
         "".join(f"{name}={value}\n" for name, value in written.items()), encoding="utf-8"
     )
-    ) else None
     loaded = bootstrap.load_settings()
     assert loaded.model_dump(exclude={"data_dir"}) == defaults.model_dump(exclude={"data_dir"})
+    with Path(".env").open("a", encoding="utf-8") as env:  # the file really is read
+        env.write("ALCHEMISER_EXECUTION__LIMIT_STEPS=4\n")
+    assert bootstrap.load_settings().execution.limit_steps == 4 != defaults.execution.limit_steps
     for section in ("EXECUTION", "NOTIFICATIONS__EMAIL", "RISK", "AUTOPILOT"):
         assert any(n.startswith(f"ALCHEMISER_{section}__") for n in names), section

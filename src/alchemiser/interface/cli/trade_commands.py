@@ -16,7 +16,7 @@ from alchemiser.application.services.history import HistoryService
 from alchemiser.application.services.status import StatusService
 from alchemiser.application.services.trade import TradeRequest
 from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption
-from alchemiser.interface.cli.output import emit
+from alchemiser.interface.cli.output import emit, errors_shown_by_result
 from alchemiser.interface.cli.render.history import render_record, render_runs
 from alchemiser.interface.cli.render.run import render_run
 from alchemiser.interface.cli.render.status import render_status
@@ -65,7 +65,8 @@ def trade(
                 "Place these orders in the LIVE account?", default=False
             ):
                 raise typer.Exit(preview.exit_code or 1)
-        result = service.execute(request, dry_run=dry_run)
+        with errors_shown_by_result(keep_logs=settings.log_json):
+            result = service.execute(request, dry_run=dry_run)
     emit(result, render_run, json_output=json_output)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
