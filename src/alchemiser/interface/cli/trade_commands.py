@@ -82,7 +82,9 @@ def status(
     settings = bootstrap.load_settings()
     market = bootstrap.market_data_source(settings)
     with bootstrap.open_broker(settings, broker or settings.broker, live=live, market=market) as b:
-        result = StatusService(b, bootstrap.ledger(settings)).status()
+        result = StatusService(b, bootstrap.ledger(settings)).status(
+            bootstrap.portfolio_of(settings).allocations, synthetic=market.synthetic
+        )
     emit(result, render_status, json_output=json_output)
 
 
