@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from alchemiser.application.results.account import AccountView, SleeveBookView
 from alchemiser.application.results.common import DecimalStr, Record, Result
 
@@ -30,5 +32,5 @@ class StatusResult(Result):
     """The embedded simulated broker: not a real account."""
     synthetic: bool = False
     """Prices come from the offline synthetic market: not real prices."""
-    sleeves: list[SleeveStatusView] = []
+    sleeves: list[SleeveStatusView] = Field(default_factory=list)
     """Every sleeve of the portfolio and every sleeve with a book, by name."""
