@@ -35,7 +35,7 @@ def test_signal_shows_a_failed_sleeve_once_and_not_as_an_allocation(
     out = capsys.readouterr()
     both = out.out + out.err
     assert both.count(MESSAGE) == 1, both
-    assert "FAILED (STRATEGY error)" in out.out
+    assert "FAILED (STRATEGY error)" in out.err
     assert "(failed" not in both
     if alone:  # no table at all: nothing is allocated
         assert "ticker" not in out.out

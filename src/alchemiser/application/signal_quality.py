@@ -47,7 +47,10 @@ def enforce_signal_quality(
     if not tickers:
         return
     start = day - dt.timedelta(days=QUALITY_LOOKBACK_DAYS)
-    history = market.history(sorted(tickers), start, day)
+    try:
+        history = market.history(sorted(tickers), start, day)
+    except AlchemiserError:
+        return  # prices that cannot be had fail their sleeves, named, in the evaluation
     if len(history) == 0:
         return  # "no sessions" is reported by the evaluation, with its own advice
     problems = check_quality(

@@ -55,7 +55,9 @@ class SettingsSource:
         settings = self._settings
         market = bootstrap.market_data_source(settings)
         with bootstrap.open_broker(settings, settings.broker, live=False, market=market) as b:
-            return StatusService(b, bootstrap.ledger(settings)).status()
+            return StatusService(b, bootstrap.ledger(settings)).status(
+                bootstrap.portfolio_of(settings).allocations, synthetic=market.synthetic
+            )
 
     def runs(self, limit: int) -> RunList:
         return self._history.runs(limit)

@@ -7,7 +7,7 @@ from rich.text import Text
 
 from alchemiser.application.results.signal import SignalResult
 from alchemiser.domain.errors import ErrorCategory
-from alchemiser.interface.cli.output import console
+from alchemiser.interface.cli.output import console, err_console
 from alchemiser.interface.cli.render.risk import render_interventions
 
 
@@ -34,7 +34,7 @@ def render_signal(result: SignalResult, *, explain: bool) -> None:
             for ticker, weight in sleeve.weights.items():
                 table.add_row(ticker, f"{weight:.2%}")
             console.print(table)
-        else:  # the one place a failure is shown (the exit code carries it too)
+        else:  # the one place a failure is shown (stderr, as every error; the exit code too)
             category = (sleeve.error_category or ErrorCategory.STRATEGY).value.upper()
             text = Text()
             text.append(f"\n{sleeve.sleeve}", style="bold")
@@ -43,7 +43,7 @@ def render_signal(result: SignalResult, *, explain: bool) -> None:
             text.append(f"\n{sleeve.error}\n")
             text.append("What to do:", style="yellow")
             text.append(f" {sleeve.suggested_action}")
-            console.print(text, highlight=False)
+            err_console.print(text, highlight=False)
         if explain:
             for step in sleeve.explanation:
                 console.print(str(step), markup=False, highlight=False)
