@@ -44,6 +44,7 @@ from alchemiser.infrastructure.notifications.webhook import WebhookNotifier
 
 if TYPE_CHECKING:
     from alchemiser.application.replay.service import ReplayService
+    from alchemiser.application.results.config import EffectiveConfig
     from alchemiser.application.services.trade import TradeService
 
 __all__ = ["Settings", "load_settings", "portfolio_of", "redactor_for", "setup_logging"]
@@ -475,18 +476,22 @@ def open_broker(
             close()
 
 
-def masked_config(settings: Settings) -> dict[str, Any]:
-    """The settings as stored with a run: every secret value replaced by *** (SPEC §9)."""
-    redact = redactor_for(settings)
+def effective_config(settings: Settings, portfolio: PortfolioSpec | None = None) -> EffectiveConfig:
+    """The effective settings and portfolio, every secret masked (`config show`)."""
+    from alchemiser.application.services.config_show import effective_config as build
 
-    def masked(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: masked(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [masked(v) for v in value]
-        return redact(value) if isinstance(value, str) else value
+    return build(
+        settings,
+        portfolio if portfolio is not None else portfolio_of(settings),
+        ledger_url=settings.ledger_url_masked,
+        secrets=settings.secret_values(),
+    )
 
-    return masked(settings.model_dump(mode="json"))  # type: ignore[no-any-return]
+
+def masked_config(settings: Settings, portfolio: PortfolioSpec | None = None) -> dict[str, Any]:
+    """What a run stores as its config (SPEC §9): the same masked view `config show` prints,
+    with the portfolio the run actually trades."""
+    return effective_config(settings, portfolio).model_dump(mode="json")
 
 
 def trade_service(

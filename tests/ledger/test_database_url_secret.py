@@ -24,8 +24,10 @@ def test_config_show_masks_the_password(
     assert main(["config", "show", "--json"]) == 0
     out = capsys.readouterr().out
     shown = json.loads(out)
-    assert shown["database_url"] == "postgresql+psycopg://alice:***@db.example:5433/ledger"
-    assert shown["ledger_url"] == shown["database_url"]
+    assert (
+        shown["settings"]["database_url"] == "postgresql+psycopg://alice:***@db.example:5433/ledger"
+    )
+    assert shown["ledger_url"] == shown["settings"]["database_url"]
     assert "t0p-s3cr" not in out
     settings = load_settings()
     assert "t0p-s3cr" not in repr(settings) and "t0p-s3cr" not in str(settings.database_url)

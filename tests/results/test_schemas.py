@@ -77,6 +77,12 @@ def test_trade_status_history_outputs_validate(
     assert code == 0
     _validate("run-record", record)
     assert record["fills"] and record["accounts"]
+    # the default portfolio (SPEC §5: nuclear .3, tecl .5, klm .2), as the run recorded it
+    assert {s["sleeve"]: (s["symphony"], s["allocation"]) for s in record["sleeves"]} == {
+        "nuclear": ("nuclear", 0.3),
+        "tecl": ("tecl", 0.5),
+        "klm": ("klm", 0.2),
+    }
 
     # A run that fails (a sleeve without prices stops it before any order) is still a run.
     broken = tmp_path / "broken.clj"

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from alchemiser.application.results.backtest import BacktestSummary
 from alchemiser.application.results.common import SCHEMA_VERSION, Phase, Result, RunStatus
-from alchemiser.application.results.config import ConfigCheckResult
+from alchemiser.application.results.config import ConfigCheckResult, EffectiveConfig
 from alchemiser.application.results.data import BarsResult, DataFetchResult, DataStatusResult
 from alchemiser.application.results.error import ErrorEnvelope
 from alchemiser.application.results.history import RunList, RunRecord
 from alchemiser.application.results.indicator import IndicatorResult
+from alchemiser.application.results.notify import NotifyTestResult
 from alchemiser.application.results.replay import ParityReport
 from alchemiser.application.results.run import RunResult
 from alchemiser.application.results.signal import SignalResult
@@ -31,8 +32,10 @@ PUBLISHED: dict[str, type[Result]] = {
     "data-fetch": DataFetchResult,
     "data-bars": BarsResult,
     "config-check": ConfigCheckResult,
+    "config": EffectiveConfig,
     "error": ErrorEnvelope,
     "replay": ParityReport,
+    "notify-test": NotifyTestResult,
 }
 """Schema file name (docs/schemas/<name>.json) → model."""
 
@@ -44,8 +47,10 @@ __all__ = [
     "ConfigCheckResult",
     "DataFetchResult",
     "DataStatusResult",
+    "EffectiveConfig",
     "ErrorEnvelope",
     "IndicatorResult",
+    "NotifyTestResult",
     "ParityReport",
     "Phase",
     "Result",
