@@ -5,7 +5,13 @@ the run report and the dashboard. Their JSON schemas are published in `docs/sche
 from __future__ import annotations
 
 from alchemiser.application.results.backtest import BacktestSummary
-from alchemiser.application.results.common import SCHEMA_VERSION, Phase, Result, RunStatus
+from alchemiser.application.results.common import (
+    SCHEMA_VERSION,
+    Phase,
+    Record,
+    Result,
+    RunStatus,
+)
 from alchemiser.application.results.config import ConfigCheckResult, EffectiveConfig
 from alchemiser.application.results.data import BarsResult, DataFetchResult, DataStatusResult
 from alchemiser.application.results.error import ErrorEnvelope
@@ -13,6 +19,11 @@ from alchemiser.application.results.history import RunList, RunRecord
 from alchemiser.application.results.indicator import IndicatorResult
 from alchemiser.application.results.notify import NotifyTestResult
 from alchemiser.application.results.replay import ParityReport
+from alchemiser.application.results.research import (
+    BatchBacktestSummary,
+    ParameterView,
+    SweepSummary,
+)
 from alchemiser.application.results.run import RunResult
 from alchemiser.application.results.signal import SignalResult
 from alchemiser.application.results.status import StatusResult
@@ -36,14 +47,25 @@ PUBLISHED: dict[str, type[Result]] = {
     "error": ErrorEnvelope,
     "replay": ParityReport,
     "notify-test": NotifyTestResult,
+    "sweep": SweepSummary,
+    "backtest-many": BatchBacktestSummary,
 }
 """Schema file name (docs/schemas/<name>.json) → model."""
 
+PUBLISHED_LISTS: dict[str, type[Record]] = {
+    "symphony-params": ParameterView,
+}
+"""Outputs that are a bare JSON list of records, because the interface fixed them so
+(`symphony params --json`, issue 18): the schema is an array of the record; the version is the
+schema file's `x-schema-version`."""
+
 __all__ = [
     "PUBLISHED",
+    "PUBLISHED_LISTS",
     "SCHEMA_VERSION",
     "BacktestSummary",
     "BarsResult",
+    "BatchBacktestSummary",
     "ConfigCheckResult",
     "DataFetchResult",
     "DataStatusResult",
@@ -51,6 +73,7 @@ __all__ = [
     "ErrorEnvelope",
     "IndicatorResult",
     "NotifyTestResult",
+    "ParameterView",
     "ParityReport",
     "Phase",
     "Result",
@@ -60,6 +83,7 @@ __all__ = [
     "RunStatus",
     "SignalResult",
     "StatusResult",
+    "SweepSummary",
     "SymphonyCheckResult",
     "SymphonyConversion",
 ]

@@ -14,10 +14,11 @@ from alchemiser import bootstrap
 from alchemiser.application.backtest import BacktestConfig
 from alchemiser.application.research.batch import BatchBacktestService
 from alchemiser.application.research.models import BatchBacktestResult
+from alchemiser.application.results.research import BatchBacktestSummary
 from alchemiser.domain.errors import AlchemiserError, StrategyError
 from alchemiser.domain.portfolio.sleeves import SYMPHONY_SUFFIXES
 from alchemiser.domain.symphony.tree import Symphony
-from alchemiser.interface.cli.output import console, print_json
+from alchemiser.interface.cli.output import console, print_model
 from alchemiser.interface.cli.research_options import rows_frame, write_parquet
 from alchemiser.interface.cli.research_progress import research_progress
 
@@ -62,9 +63,7 @@ def backtest_files(
     if out is not None:
         write_parquet(rows_frame(result.rows), out)
     if json_output:
-        payload = result.to_json()
-        payload["out"] = str(out) if out else None
-        print_json(payload)
+        print_model(BatchBacktestSummary.of(result, out=str(out) if out else None))
     else:
         render(result, out)
     if not all(r.ok for r in result.rows):
