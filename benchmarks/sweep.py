@@ -12,8 +12,13 @@ Price history is loaded once per sweep and shipped once per worker (pool initial
 store), so the figures are the engine's, not the data source's. On a machine shared with other
 work the parallel figures are pessimistic: compare them with `nproc` and the load average.
 
+`--only pool|ray` measures that executor against the single process (whose sample always runs,
+being the baseline). On Ray each worker process loads the job from the object store once
+(ray_cluster._JobCache): before, every task re-read it, and rebuilding the corpus's 62 symphony
+trees each time made the corpus run slow on Ray (see docs/decisions.md).
+
 Usage: .venv/bin/python benchmarks/sweep.py [--variants 1000] [--single-sample 150] [--no-ray]
-       [--skip-sweep] [--skip-corpus]
+       [--skip-sweep] [--skip-corpus] [--only single|pool|ray]
 """
 
 from __future__ import annotations
@@ -107,7 +112,9 @@ def main() -> None:
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument(
-        "--only", choices=("single", "pool", "ray"), help="Measure one executor (no baseline)."
+        "--only",
+        choices=("single", "pool", "ray"),
+        help="Measure one executor against the single process.",
     )
     args = parser.parse_args()
     cores = os.cpu_count() or 1
@@ -123,9 +130,9 @@ def main() -> None:
     with _maybe_ray(use_ray, cores) as ray_address:
         if ray_address:
             executors.append(("local Ray", RayExecutor(ray_address), cores))
-        if args.only:
+        if args.only:  # the single process stays: every overhead is measured against it
             wanted = {"single": "single process", "pool": "local pool", "ray": "local Ray"}
-            executors = [e for e in executors if e[0] == wanted[args.only]]
+            executors = [e for e in executors if e[0] in ("single process", wanted[args.only])]
         if not args.skip_sweep:
             print(f"\n1. KLM over 20 years, {len(_grid(axes))} variants", flush=True)
         base = 0.0
