@@ -15,6 +15,7 @@ from alchemiser.application.results.common import (
 from alchemiser.application.results.config import ConfigCheckResult, EffectiveConfig
 from alchemiser.application.results.data import BarsResult, DataFetchResult, DataStatusResult
 from alchemiser.application.results.error import ErrorEnvelope
+from alchemiser.application.results.halt import HaltResult, ResumeResult
 from alchemiser.application.results.history import RunList, RunRecord
 from alchemiser.application.results.indicator import IndicatorResult
 from alchemiser.application.results.notify import NotifyTestResult
@@ -49,6 +50,8 @@ PUBLISHED: dict[str, type[Result]] = {
     "notify-test": NotifyTestResult,
     "sweep": SweepSummary,
     "backtest-many": BatchBacktestSummary,
+    "halt": HaltResult,
+    "resume": ResumeResult,
 }
 """Schema file name (docs/schemas/<name>.json) → model."""
 
@@ -71,12 +74,14 @@ __all__ = [
     "DataStatusResult",
     "EffectiveConfig",
     "ErrorEnvelope",
+    "HaltResult",
     "IndicatorResult",
     "NotifyTestResult",
     "ParameterView",
     "ParityReport",
     "Phase",
     "Result",
+    "ResumeResult",
     "RunList",
     "RunRecord",
     "RunResult",
