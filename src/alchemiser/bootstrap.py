@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from alchemiser.application.autopilot.status import StatusReader
     from alchemiser.application.replay.service import ReplayService
     from alchemiser.application.results.config import EffectiveConfig
+    from alchemiser.application.services.signal import SignalService
     from alchemiser.application.services.trade import TradeService
 
 __all__ = ["Settings", "load_settings", "portfolio_of", "redactor_for", "setup_logging"]
@@ -410,6 +411,37 @@ def replay_service(
     )
 
 
+def replay_settings(
+    settings: Settings, *, slippage_bps: float, data_dir: Path | None = None
+) -> Settings:
+    """The settings a replay runs under: the simulated broker's spread is twice the backtest's
+    slippage (a market fill pays half the spread, as the backtest pays its slippage), and the
+    replay's ledger lives under `data_dir` when given."""
+    from decimal import Decimal
+
+    update: dict[str, object] = {
+        "sim_broker": settings.sim_broker.model_copy(
+            update={"spread_bps": Decimal(repr(2 * slippage_bps))}
+        )
+    }
+    if data_dir is not None:
+        update["data_dir"] = data_dir
+    return settings.model_copy(update=update)
+
+
+def replay_fingerprint(
+    settings: Settings, portfolio: PortfolioSpec, start: dt.date, source: MarketDataSource
+) -> dict[str, Any]:
+    """What a replay's progress must match to be resumed (else it starts over)."""
+    return {
+        "portfolio": [(s.name, s.symphony, s.allocation) for s in portfolio.sleeves],
+        "start": start.isoformat(),
+        "source": source.name,
+        "sim_broker": settings.sim_broker.model_dump(mode="json"),
+        "rebalance": settings.rebalance.model_dump(mode="json"),
+    }
+
+
 def replay_dir(settings: Settings) -> Path:
     """Where a replay keeps its ledger, simulated account and progress."""
     return settings.data_dir / "replay"
@@ -573,6 +605,28 @@ def autopilot_runtime(
             ready=readiness_probe(pilot, broker_clock, market, clock),
         )
     return AutopilotRuntime(account=account, pilot=pilot, status=reader, stop=stop, server=server)
+
+
+def signal_service(settings: Settings, market: MarketDataSource) -> SignalService:
+    """Today's (or an as-of date's) signal; "today" is the New York date, the exchange's."""
+    from zoneinfo import ZoneInfo
+
+    from alchemiser.application.services.signal import SignalService
+    from alchemiser.application.strategy_manager import StrategyManager
+
+    new_york = ZoneInfo("America/New_York")
+
+    def today() -> dt.date:
+        return dt.datetime.now(new_york).date()
+
+    return SignalService(
+        StrategyManager(
+            market, load_symphony, history_years=settings.market_data.history_years, today=today
+        ),
+        trading_calendar(),
+        use_live_price=settings.market_data.use_live_price,
+        today=today,
+    )
 
 
 # -- use cases (issue 12): the services the CLI calls --------------------------------------------
