@@ -55,3 +55,12 @@ def test_a_runs_stored_config_has_no_password(
     stored = json.dumps(run.config)
     assert "t0p-s3cr" not in stored
     assert f"{postgres.user}:***@127.0.0.1:{postgres.port}" in stored
+    # the stored config is what `config show` prints, with the portfolio the run traded
+    assert run.config["ledger_url"] == run.config["settings"]["database_url"]
+    assert run.config["portfolio"]["sleeves"] == [
+        {"sleeve": "tecl", "symphony": "tecl", "allocation": 1.0}
+    ]
+    assert main(["history", "--run", run.run_id, "--json"]) == 0
+    shown = capsys.readouterr().out
+    assert "t0p-s3cr" not in shown
+    assert [s["symphony"] for s in json.loads(shown)["sleeves"]] == ["tecl"]

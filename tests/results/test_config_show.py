@@ -45,7 +45,8 @@ def test_the_stored_run_config_is_the_same_masked_view(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     """What `trade` hands the ledger (bootstrap.masked_config) equals `config show --json`,
-    with the portfolio the run trades (here given by --portfolio-like override)."""
+    with the portfolio the run trades (here a `--portfolio` file). A real run on PostgreSQL with
+    a password: tests/ledger/test_database_url_secret.py."""
     monkeypatch.setenv("ALCHEMISER_DATABASE_URL", URL)
     shown = json.loads(_show(capsys, "--json"))
     settings = bootstrap.load_settings()
