@@ -28,6 +28,8 @@ import datetime as dt
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,23 +169,30 @@ def _grid(axes: tuple[Axis, ...]) -> list[int]:
     return list(range(len(axes[0].values) * len(axes[1].values) * len(axes[2].values)))
 
 
-class _NoRay:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_: object) -> None:
-        return None
-
-
-def _maybe_ray(enabled: bool, cpus: int):  # type: ignore[no-untyped-def]
+@contextmanager
+def _maybe_ray(enabled: bool, cpus: int) -> Iterator[str | None]:
+    """A local head node's address, or None (not asked, not installed, or it did not start:
+    on a heavily loaded machine Ray's agents can miss their start-up deadlines)."""
     if not enabled:
-        return _NoRay()
+        yield None
+        return
     try:
         import ray  # noqa: F401
     except ImportError:
         print("Ray is not installed (uv sync --extra ray): skipping the Ray figures")
-        return _NoRay()
-    return ray_head(cpus=cpus)
+        yield None
+        return
+    head = ray_head(cpus=cpus)
+    try:
+        address = head.__enter__()
+    except RuntimeError as exc:
+        print(f"Ray did not start, skipping the Ray figures: {str(exc).splitlines()[0]}")
+        yield None
+        return
+    try:
+        yield address
+    finally:
+        head.__exit__(None, None, None)
 
 
 if __name__ == "__main__":
