@@ -7,6 +7,11 @@ from __future__ import annotations
 from alchemiser.application.results.backtest import BacktestSummary
 from alchemiser.application.results.common import SCHEMA_VERSION, Phase, Result, RunStatus
 from alchemiser.application.results.config import ConfigCheckResult
+from alchemiser.application.results.dashboard import (
+    BacktestJobList,
+    OverviewResult,
+    SleevesResult,
+)
 from alchemiser.application.results.data import BarsResult, DataFetchResult, DataStatusResult
 from alchemiser.application.results.error import ErrorEnvelope
 from alchemiser.application.results.history import RunList, RunRecord
@@ -33,12 +38,16 @@ PUBLISHED: dict[str, type[Result]] = {
     "config-check": ConfigCheckResult,
     "error": ErrorEnvelope,
     "replay": ParityReport,
+    "dashboard-overview": OverviewResult,
+    "dashboard-sleeves": SleevesResult,
+    "dashboard-backtests": BacktestJobList,
 }
 """Schema file name (docs/schemas/<name>.json) → model."""
 
 __all__ = [
     "PUBLISHED",
     "SCHEMA_VERSION",
+    "BacktestJobList",
     "BacktestSummary",
     "BarsResult",
     "ConfigCheckResult",
@@ -46,6 +55,7 @@ __all__ = [
     "DataStatusResult",
     "ErrorEnvelope",
     "IndicatorResult",
+    "OverviewResult",
     "ParityReport",
     "Phase",
     "Result",
@@ -54,6 +64,7 @@ __all__ = [
     "RunResult",
     "RunStatus",
     "SignalResult",
+    "SleevesResult",
     "StatusResult",
     "SymphonyCheckResult",
     "SymphonyConversion",

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from alchemiser.application.ports.ledger import Ledger, RunSummary
 from alchemiser.application.results.account import PositionView
-from alchemiser.application.results.common import Record
+from alchemiser.application.results.common import InterventionView, Record
 from alchemiser.application.results.history import (
     AccountStageView,
     FillView,
@@ -64,6 +64,10 @@ class HistoryService:
             accounts=[_account(a) for a in detail["accounts"]],
             errors=[error_view(e["record"]) for e in detail["errors"]],
             sleeve_trades=[_pick(SleeveTradeView, t) for t in detail["sleeve_trades"]],
+            interventions=[
+                InterventionView.model_validate(i)
+                for i in summary.summary.get("interventions") or []
+            ],
         )
 
 
