@@ -147,7 +147,27 @@ def test_sleeves_allocation_over_time_and_decision_spans(
             assert span.weights == {first if branch == "then" else second: 1.0}
 
 
+def test_what_is_kept_is_renewed_when_a_run_is_written(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    ledger = SqlLedger(f"sqlite:///{tmp_path_factory.mktemp('renew') / 'ledger.db'}")
+    days = weekdays(dt.date(2025, 6, 30), 4)
+    write_daily_runs(ledger, days[:3])
+    service = DashboardService(bootstrap.portfolio_history(ledger))
+    assert len(service.overview(_status()).equity_curve) == 3
+    assert len(service.sleeves(_status()).sleeves[0].allocation_history.days) == 3
+    newest = write_daily_runs(ledger, days[3:], seed=11)[0]
+    overview = service.overview(_status())
+    assert [p.day for p in overview.equity_curve] == days
+    assert overview.equity_curve[-1].equity == newest.equity
+    assert overview.target_run_id == newest.run_id
+    assert service.sleeves(_status()).sleeves[0].allocation_history.days == days
+
+
 class _NoHistory:
+    def revision(self, broker: str) -> str:
+        return "0"
+
     def account_curve(self, broker: str) -> list[object]:
         return []
 

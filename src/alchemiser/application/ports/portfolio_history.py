@@ -46,6 +46,11 @@ class TargetPoint:
 
 
 class PortfolioHistory(Protocol):
+    def revision(self, broker: str) -> str:
+        """Changes whenever anything the other reads return changes (a run, signal, account or
+        target written): what was derived from them can be kept until it does."""
+        ...
+
     def account_curve(self, broker: str) -> list[AccountPoint]:
         """Every run of `broker` that recorded an `after` account, oldest first."""
         ...

@@ -6,6 +6,7 @@ the P&L). Everything shown is computed here; the pages only render these results
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from alchemiser.application.ports.portfolio_history import (
     AccountPoint,
     PortfolioHistory,
     SignalPoint,
+    TargetPoint,
 )
 from alchemiser.application.results.account import SleeveBookView
 from alchemiser.application.results.dashboard import (
@@ -30,12 +32,17 @@ from alchemiser.application.results.status import StatusResult
 
 
 class DashboardService:
+    """Keeps what it derived from the ledger's history until the history's revision changes
+    (at most once per run): five years of daily runs are parsed once, not on every page load."""
+
     def __init__(self, history: PortfolioHistory) -> None:
         self._history = history
+        self._lock = threading.Lock()
+        self._curves: dict[str, tuple[str, list[EquityPointView], TargetPoint | None]] = {}
+        self._sleeves: dict[str, tuple[str, list[SleeveHistoryView]]] = {}
 
     def overview(self, status: StatusResult) -> OverviewResult:
-        curve = equity_curve(self._history.account_curve(status.broker))
-        target = self._history.latest_target(status.broker)
+        curve, target = self._curve(status.broker)
         return OverviewResult(
             status=status,
             equity_curve=curve,
@@ -47,20 +54,10 @@ class DashboardService:
         )
 
     def sleeves(self, status: StatusResult) -> SleevesResult:
-        by_sleeve: dict[str, list[SignalPoint]] = {}
-        for point in self._history.signal_history(status.broker):
-            by_sleeve.setdefault(point.sleeve, []).append(point)
         values = {v.sleeve: v for v in sleeve_values(status.sleeve_books)}
-        views = [
-            SleeveHistoryView(
-                sleeve=sleeve,
-                allocation=points[-1].allocation,
-                allocation_history=allocation_series(points),
-                decisions=decision_spans(points),
-                pnl=values.get(sleeve),
-            )
-            for sleeve, points in by_sleeve.items()
-        ]
+        histories = self._sleeve_histories(status.broker)
+        views = [h.model_copy(update={"pnl": values.get(h.sleeve)}) for h in histories]
+        by_sleeve = {h.sleeve for h in histories}
         views += [
             SleeveHistoryView(
                 sleeve=name,
@@ -73,6 +70,38 @@ class DashboardService:
             if name not in by_sleeve
         ]
         return SleevesResult(sleeves=views)
+
+    def _curve(self, broker: str) -> tuple[list[EquityPointView], TargetPoint | None]:
+        revision = self._history.revision(broker)
+        with self._lock:
+            kept = self._curves.get(broker)
+            if kept is None or kept[0] != revision:
+                curve = equity_curve(self._history.account_curve(broker))
+                kept = (revision, curve, self._history.latest_target(broker))
+                self._curves[broker] = kept
+        return kept[1], kept[2]
+
+    def _sleeve_histories(self, broker: str) -> list[SleeveHistoryView]:
+        revision = self._history.revision(broker)
+        with self._lock:
+            kept = self._sleeves.get(broker)
+            if kept is None or kept[0] != revision:
+                by_sleeve: dict[str, list[SignalPoint]] = {}
+                for point in self._history.signal_history(broker):
+                    by_sleeve.setdefault(point.sleeve, []).append(point)
+                views = [
+                    SleeveHistoryView(
+                        sleeve=sleeve,
+                        allocation=points[-1].allocation,
+                        allocation_history=allocation_series(points),
+                        decisions=decision_spans(points),
+                        pnl=None,
+                    )
+                    for sleeve, points in by_sleeve.items()
+                ]
+                kept = (revision, views)
+                self._sleeves[broker] = kept
+        return kept[1]
 
 
 def equity_curve(points: Iterable[AccountPoint]) -> list[EquityPointView]:
@@ -171,25 +200,20 @@ def decision_path(point: SignalPoint) -> list[str]:
 
 def decision_spans(points: Sequence[SignalPoint]) -> list[DecisionSpanView]:
     """Consecutive days with the same path as one span, newest first."""
-    spans: list[DecisionSpanView] = []
+    groups: list[tuple[list[str], list[SignalPoint]]] = []
     for point in _last_of_each_day(points):
         path = decision_path(point)
-        if spans and spans[-1].path == path:
-            spans[-1] = spans[-1].model_copy(
-                update={
-                    "last_day": point.day,
-                    "runs": spans[-1].runs + 1,
-                    "weights": dict(point.weights),
-                }
-            )
-            continue
-        spans.append(
-            DecisionSpanView(
-                first_day=point.day,
-                last_day=point.day,
-                runs=1,
-                path=path,
-                weights=dict(point.weights),
-            )
+        if groups and groups[-1][0] == path:
+            groups[-1][1].append(point)
+        else:
+            groups.append((path, [point]))
+    return [
+        DecisionSpanView(
+            first_day=days[0].day,
+            last_day=days[-1].day,
+            runs=len(days),
+            path=path,
+            weights=dict(days[-1].weights),
         )
-    return spans[::-1]
+        for path, days in reversed(groups)
+    ]

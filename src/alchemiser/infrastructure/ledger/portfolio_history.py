@@ -21,6 +21,33 @@ class SqlPortfolioHistory:
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
 
+    def revision(self, broker: str) -> str:
+        """Counts of the rows read here and the newest run's start and finish: rows are only
+        ever added (and a run finished), so equal counts and times mean the same history."""
+        of_broker = sa.select(t.runs.c.run_id).where(t.runs.c.broker == broker)
+        query = sa.select(
+            sa.select(sa.func.count())
+            .select_from(t.runs)
+            .where(t.runs.c.broker == broker)
+            .scalar_subquery(),
+            sa.select(sa.func.max(t.runs.c.started_at))
+            .where(t.runs.c.broker == broker)
+            .scalar_subquery(),
+            sa.select(sa.func.count(t.runs.c.finished_at))
+            .where(t.runs.c.broker == broker)
+            .scalar_subquery(),
+            *(
+                sa.select(sa.func.count())
+                .select_from(table)
+                .where(table.c.run_id.in_(of_broker))
+                .scalar_subquery()
+                for table in (t.signals, t.targets, t.account_snapshots)
+            ),
+        )
+        with self._engine.connect() as conn:
+            row = conn.execute(query).one()
+        return "/".join(str(v) for v in row)
+
     def account_curve(self, broker: str) -> list[AccountPoint]:
         snap = t.account_snapshots
         query = (

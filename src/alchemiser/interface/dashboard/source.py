@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from alchemiser import bootstrap
-from alchemiser.application.autopilot.status import AutopilotStatus
+from alchemiser.application.autopilot.status import AutopilotStatus, StatusReader
 from alchemiser.application.backtest import BacktestResult
 from alchemiser.application.results.backtest import BacktestSummary
 from alchemiser.application.results.common import Record
@@ -66,6 +66,7 @@ class SettingsSource:
         self._redactor = bootstrap.redactor_for(settings)
         self._archive = bootstrap.backtest_archive(settings)
         self._jobs: BacktestJobs | None = None
+        self._health: StatusReader | None = None
         self._jobs_lock = threading.Lock()
 
     def mode(self) -> ModeView:
@@ -94,9 +95,12 @@ class SettingsSource:
         """What `autopilot status --json` reports (from the ledger; no running autopilot needed)."""
         from alchemiser.interface.cli.autopilot_commands import account_name, status_reader
 
-        settings = self._settings
-        account = account_name(settings.broker, live=False)
-        return status_reader(settings, account, bootstrap.system_clock()).read()
+        with self._jobs_lock:
+            if self._health is None:  # built once: it opens the ledger (migrations, checks)
+                settings = self._settings
+                account = account_name(settings.broker, live=False)
+                self._health = status_reader(settings, account, bootstrap.system_clock())
+        return self._health.read()
 
     def overview(self) -> OverviewResult:
         return self._dashboard.overview(self.status())
