@@ -43,6 +43,8 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 """Served from the installed package: the dashboard works offline, never from a CDN."""
 STATIC = Path(__file__).parent / "static"
 RUN_LIMIT = 200
+CHART_PAGES = frozenset({"overview.html", "run.html", "sleeves.html"})
+"""Only these load Plotly (3.5 MB of script to parse: the other pages stay light)."""
 FORM_LIMIT = 4096
 """Bytes: the backtest form is three short fields."""
 _NOT_FOUND_KEYS = ("run_id", "backtest_id")
@@ -85,6 +87,8 @@ def create_app(source: DashboardSource, *, token: str | None = None) -> Any:
 
     def page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("mode", source.mode())
+        context["plotly_version"] = plotly.__version__
+        context["charts"] = name in CHART_PAGES
         html = env.get_template(name).render(**context)
         return HTMLResponse(html, status_code=status_code)
 
@@ -189,7 +193,12 @@ def create_app(source: DashboardSource, *, token: str | None = None) -> Any:
         return Response(job.model_dump_json(indent=2), media_type="application/json")
 
     async def plotly_js(request: Request) -> Response:
-        return FileResponse(PLOTLY_JS, media_type="text/javascript")
+        # Versioned URL (?v=): cached for a day without asking again, parsed from the cache.
+        return FileResponse(
+            PLOTLY_JS,
+            media_type="text/javascript",
+            headers={"Cache-Control": "private, max-age=86400"},
+        )
 
     async def failed(request: Request, exc: Exception) -> Response:
         """An AlchemiserError as a page (or the error envelope under /api), secrets redacted."""
