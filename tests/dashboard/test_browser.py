@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTEFACTS = Path(os.environ.get("ALCHEMISER_TEST_ARTEFACTS") or ROOT / "build" / "test-artefacts")
 SHOTS = ARTEFACTS / "dashboard"
 PHONE = {"width": 390, "height": 844}
-LAPTOP = {"width": 1024, "height": 720}  # also the README's screenshot: kept small
+LAPTOP = {"width": 1100, "height": 760}  # also the README's screenshot: kept small
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.timeout(300),
