@@ -27,6 +27,7 @@ from alchemiser.application.services.backtest_jobs import BacktestJobs
 from alchemiser.application.services.dashboard import DashboardService
 from alchemiser.application.services.history import HistoryService
 from alchemiser.application.services.status import StatusService
+from alchemiser.domain.errors import ConfigurationError
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
 
 
@@ -121,8 +122,6 @@ class SettingsSource:
         job = self.backtest(job_id)
         path = self._archive.report_path(job.job_id)
         if not job.tearsheet or not path.is_file():
-            from alchemiser.domain.errors import ConfigurationError
-
             raise ConfigurationError(
                 f"backtest {job_id} has no tearsheet",
                 context={"backtest_id": job_id},
