@@ -94,13 +94,15 @@ class SettingsSource:
 
     def health(self) -> AutopilotStatus:
         """What `autopilot status --json` reports (from the ledger; no running autopilot needed)."""
-        from alchemiser.interface.cli.autopilot_commands import account_name, status_reader
+        from alchemiser.application.autopilot.runtime import account_name
 
         with self._jobs_lock:
             if self._health is None:  # built once: it opens the ledger (migrations, checks)
                 settings = self._settings
                 account = account_name(settings.broker, live=False)
-                self._health = status_reader(settings, account, bootstrap.system_clock())
+                self._health = bootstrap.autopilot_status_reader(
+                    settings, account, bootstrap.system_clock()
+                )
         return self._health.read()
 
     def overview(self) -> OverviewResult:
