@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.notifications import NotificationDispatcher
 from alchemiser.application.ports.autopilot_store import AutopilotStore
+from alchemiser.application.ports.backtest_archive import BacktestArchive
 from alchemiser.application.ports.broker import Broker
 from alchemiser.application.ports.calendar import TradingCalendar
 from alchemiser.application.ports.clock import Clock
@@ -24,6 +25,7 @@ from alchemiser.application.ports.halt import HaltSwitch
 from alchemiser.application.ports.ledger import Ledger
 from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.application.ports.notifier import Notifier
+from alchemiser.application.ports.portfolio_history import PortfolioHistory
 from alchemiser.application.research.executor import ResearchExecutor
 from alchemiser.application.risk_gate import RiskGate, effective_risk
 from alchemiser.application.settings import RiskSettings
@@ -720,3 +722,21 @@ def trade_service(
         errors=errors,
         report_writer=run_report_writer(settings),
     )
+
+
+# -- dashboard (issue 17) -----------------------------------------------------------------------
+def portfolio_history(ledger: Ledger) -> PortfolioHistory:
+    """The ledger's history across runs (equity curve, sleeve signals) in bulk reads."""
+    from alchemiser.infrastructure.ledger import SqlLedger
+    from alchemiser.infrastructure.ledger.portfolio_history import SqlPortfolioHistory
+
+    if not isinstance(ledger, SqlLedger):
+        raise TypeError(f"the portfolio history reads an SQL ledger, not {type(ledger).__name__}")
+    return SqlPortfolioHistory(ledger.engine)
+
+
+def backtest_archive(settings: Settings) -> BacktestArchive:
+    """Where backtests started from the dashboard keep their summaries and tearsheets."""
+    from alchemiser.infrastructure.backtest_archive import FileBacktestArchive
+
+    return FileBacktestArchive(settings.data_dir / "dashboard" / "backtests")
