@@ -256,6 +256,15 @@ class SimStore:
                 )
         state.version += 1
 
+    def archived(self, order_id: str) -> Order | None:
+        """Orders kept out of the loaded state: none here (every order is loaded)."""
+        del order_id
+        return None
+
+    def archived_by_client_id(self, client_order_id: str) -> Order | None:
+        del client_order_id
+        return None
+
     def fills(self) -> list[Fill]:
         with self._engine.connect() as conn:
             rows = conn.execute(
