@@ -314,6 +314,11 @@ class LedgerViews(Protocol):
 
     def orders_of(self, run_id: str) -> list[OrderRecord]: ...
 
+    def unfinished_orders(self, run_ids: Sequence[str]) -> list[OrderRecord]:
+        """The orders of `run_ids` not recorded final, by run, then as `orders_of` sorts them
+        (one query where reconciling used one per recent run)."""
+        ...
+
     def fills_of(self, run_id: str) -> list[Fill]: ...
 
     def sleeve_deltas(

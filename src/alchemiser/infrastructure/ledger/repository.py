@@ -212,6 +212,17 @@ class SqlLedger:
         with self._read() as conn:
             return _orders(conn, run_id)
 
+    def unfinished_orders(self, run_ids: Sequence[str]) -> list[OrderRecord]:
+        found: list[OrderRecord] = []
+        with self._read() as conn:
+            for start in range(0, len(run_ids), 500):  # under SQLite's bound-parameter limit
+                found += _orders(
+                    conn,
+                    t.orders.c.run_id.in_(run_ids[start : start + 500])
+                    & (t.orders.c.final == sa.false())
+                )
+        return sorted(found, key=lambda r: r.run_id)  # stable: each run keeps its order
+
     def fills_of(self, run_id: str) -> list[Fill]:
         with self._read() as conn:
             rows = conn.execute(
@@ -366,10 +377,12 @@ def _plan(conn: sa.Connection, run_id: str) -> list[PlannedOrderRecord]:
     ]
 
 
-def _orders(conn: sa.Connection, run_id: str) -> list[OrderRecord]:
+def _orders(conn: sa.Connection, where: str | sa.ColumnElement[bool]) -> list[OrderRecord]:
+    """Orders of one run (its id) or matching a condition, by submission time."""
+    condition = t.orders.c.run_id == where if isinstance(where, str) else where
     rows = conn.execute(
         sa.select(t.orders)
-        .where(t.orders.c.run_id == run_id)
+        .where(condition)
         .order_by(t.orders.c.submitted_at, t.orders.c.client_order_id)
     ).all()
     return [

@@ -133,6 +133,7 @@ class SimBroker:
             key=lambda move: move[0],
         )
         self._factors: dict[Symbol, Decimal] = {}
+        self._expiries: dict[dt.datetime, dt.datetime] = {}
         self._moves_applied = 0
         self._run_until(origin)
 
@@ -405,7 +406,13 @@ class SimBroker:
                 self._handle(order, event)
 
     def _expiry(self, order: Order) -> dt.datetime:
-        return market_clock(self._calendar, order.submitted_at).next_close
+        """The close a DAY order expires at (memoised: asked for every open order at every
+        step of simulated time, and a function of the submission time alone)."""
+        expiry = self._expiries.get(order.submitted_at)
+        if expiry is None:
+            expiry = market_clock(self._calendar, order.submitted_at).next_close
+            self._expiries[order.submitted_at] = expiry
+        return expiry
 
     def _handle(self, order: Order, at: dt.datetime) -> None:
         if order.status is OrderStatus.PENDING_CANCEL:
