@@ -220,9 +220,7 @@ def test_the_risk_rules_of_trade_change_the_replayed_orders(tmp_path: Path) -> N
 
     def replay(folder: str, **risk: object) -> tuple[list[SessionRecord], SqlLedger]:
         settings = zero_cost_settings(tmp_path / folder).model_copy(deep=True)
-        settings = settings.model_copy(
-            update={"risk": settings.risk.model_copy(update=risk)}
-        )
+        settings = settings.model_copy(update={"risk": settings.risk.model_copy(update=risk)})
         replayer = bootstrap.replay_service(
             settings,
             source=bootstrap.market_data_source(settings, "synthetic"),

@@ -183,4 +183,3 @@ class ReplayDatabase:
                     session=record.session.isoformat(), record=record.model_dump_json()
                 )
             )
-

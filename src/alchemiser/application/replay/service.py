@@ -200,9 +200,7 @@ class ReplayService:
         if opens is None:  # sessions() only yields sessions
             raise DataError(f"{session} is not a trading session", context={"date": str(session)})
         broker = self._make_broker(market, opens)
-        risk, halt = (
-            self._make_risk(portfolio, market, broker) if self._make_risk else (None, None)
-        )
+        risk, halt = self._make_risk(portfolio, market, broker) if self._make_risk else (None, None)
         orchestrator = RebalancingOrchestrator(
             broker,
             self._ledger,

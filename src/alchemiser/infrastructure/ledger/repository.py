@@ -219,7 +219,7 @@ class SqlLedger:
                 found += _orders(
                     conn,
                     t.orders.c.run_id.in_(run_ids[start : start + 500])
-                    & (t.orders.c.final == sa.false())
+                    & (t.orders.c.final == sa.false()),
                 )
         return sorted(found, key=lambda r: r.run_id)  # stable: each run keeps its order
 

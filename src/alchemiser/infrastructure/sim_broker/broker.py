@@ -275,9 +275,7 @@ class SimBroker:
         end = self.now + dt.timedelta(seconds=max(timeout_seconds, 0.0))
         self._run_until(
             end,
-            done=(lambda: all(self._order(i).is_final for i in order_ids))
-            if order_ids
-            else None,
+            done=(lambda: all(self._order(i).is_final for i in order_ids)) if order_ids else None,
         )
 
     # -- order placement ------------------------------------------------------------------------

@@ -148,15 +148,16 @@ class SimStore:
             if row is None:
                 now = _iso(start)
                 conn.execute(
-                    sim_accounts.insert().values(
-                        account_id=self._account,
-                        cash=initial_cash,
-                        initial_cash=initial_cash,
-                        sim_time=now,
-                        next_order_seq=1,
-                        created_at=now,
-                        version=1,
-                    )
+                    sim_accounts.insert(),
+                    {
+                        "account_id": self._account,
+                        "cash": initial_cash,
+                        "initial_cash": initial_cash,
+                        "sim_time": now,
+                        "next_order_seq": 1,
+                        "created_at": now,
+                        "version": 1,
+                    },
                 )
                 return SimState(initial_cash, initial_cash, start, 1, {}, {}, {})
             positions = {
@@ -223,36 +224,39 @@ class SimStore:
                 held = state.positions.get(symbol)
                 if held is not None:
                     conn.execute(
-                        sim_positions.insert().values(
-                            account_id=self._account,
-                            symbol=str(symbol),
-                            qty=held.qty,
-                            avg_entry_price=held.avg_entry_price,
-                        )
+                        sim_positions.insert(),
+                        {
+                            "account_id": self._account,
+                            "symbol": str(symbol),
+                            "qty": held.qty,
+                            "avg_entry_price": held.avg_entry_price,
+                        },
                     )
             for order_id in orders:
                 order = state.orders[order_id]
                 key = (sim_orders.c.account_id == self._account) & (sim_orders.c.id == order_id)
                 conn.execute(sim_orders.delete().where(key))
                 conn.execute(
-                    sim_orders.insert().values(
+                    sim_orders.insert(),
+                    dict(
                         account_id=self._account,
                         **_order_row(order),
                         next_event_at=_iso(state.next_events.get(order_id)),
-                    )
+                    ),
                 )
             for fill in fills:
                 conn.execute(
-                    sim_fills.insert().values(
-                        account_id=self._account,
-                        order_id=fill.order_id,
-                        client_order_id=fill.client_order_id,
-                        symbol=str(fill.symbol),
-                        side=fill.side.value,
-                        qty=fill.qty,
-                        price=fill.price,
-                        time=_iso(fill.time),
-                    )
+                    sim_fills.insert(),
+                    {
+                        "account_id": self._account,
+                        "order_id": fill.order_id,
+                        "client_order_id": fill.client_order_id,
+                        "symbol": str(fill.symbol),
+                        "side": fill.side.value,
+                        "qty": fill.qty,
+                        "price": fill.price,
+                        "time": _iso(fill.time),
+                    },
                 )
         state.version += 1
 
