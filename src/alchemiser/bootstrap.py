@@ -386,7 +386,7 @@ def replay_service(
     def make_risk(
         portfolio: PortfolioSpec, market: MarketDataSource, broker: Broker
     ) -> tuple[RiskGate, HaltSwitch]:
-        halt = SqlHaltSwitch(engine, now=lambda: broker.now)  # simulated time
+        halt = SqlHaltSwitch(engine, now=lambda: broker.clock().now)  # simulated time
         gate = risk_gate(
             settings, portfolio, broker=broker, ledger=replay_ledger, market_data=market, halt=halt
         )
