@@ -204,3 +204,16 @@ def test_unfinished_orders_of_many_runs_equal_each_runs_open_orders(ledger_url: 
     # by run, then by submission (k=2 was submitted 2 s before k=0); filled ones left out
     ids = ["c-0-2", "c-0-0", "c-2-2", "c-2-0", "c-3-2", "c-3-0"]
     assert [o.client_order_id for o in found] == ids
+
+
+def test_recent_run_ids_equal_the_recent_runs_of_one_broker(ledger_url: str) -> None:
+    ledger = SqlLedger(ledger_url)
+    for i in range(6):
+        broker = "sim" if i % 3 else "alpaca"
+        at = T0 + dt.timedelta(minutes=i)
+        ledger.start_run(RunInfo(f"r{i}", at.date(), "live", broker, "synthetic", at, {}))
+    for limit in (2, 4, 10):
+        expected = [r.run_id for r in ledger.runs(limit) if r.broker == "sim"]
+        assert ledger.recent_run_ids(limit, "sim") == expected
+    # newest first, alpaca's r0 and r3 left out: worked by hand
+    assert ledger.recent_run_ids(10, "sim") == ["r5", "r4", "r2", "r1"]

@@ -348,7 +348,7 @@ class Reconciler:
 
     # -- helpers --------------------------------------------------------------------------------
     def _recent_runs(self, stale: Sequence[RunSummary]) -> list[str]:
-        runs = [r.run_id for r in self._ledger.runs(RECENT_RUNS) if r.broker == self._broker.name]
+        runs = self._ledger.recent_run_ids(RECENT_RUNS, self._broker.name)
         return sorted(set(runs) | {r.run_id for r in stale})
 
     def _stop_if_unresolved(self, run_id: str, unresolved: Sequence[Order], what: str) -> None:

@@ -195,6 +195,15 @@ class SqlLedger:
             ).all()
         return [_summary(r) for r in rows]
 
+    def recent_run_ids(self, limit: int, broker: str) -> list[str]:
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(t.runs.c.run_id, t.runs.c.broker)
+                .order_by(t.runs.c.started_at.desc())
+                .limit(limit)
+            ).all()
+        return [r.run_id for r in rows if r.broker == broker]
+
     def unfinished_runs(self) -> list[RunSummary]:
         with self._read() as conn:
             rows = conn.execute(
