@@ -445,6 +445,8 @@ def replay_fingerprint(
         "source": source.name,
         "sim_broker": settings.sim_broker.model_dump(mode="json"),
         "rebalance": settings.rebalance.model_dump(mode="json"),
+        # the replay applies the risk rules: other limits would make another replay
+        "risk": risk_settings(settings, portfolio).model_dump(mode="json"),
     }
 
 
