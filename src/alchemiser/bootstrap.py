@@ -366,39 +366,44 @@ def replay_service(
     """The replay on its own ledger and simulated account under `settings.data_dir / "replay"`
     (never the real ledger), the broker rebuilt per session at that session's window."""
 
-    import sqlalchemy as sa
-
     from alchemiser.application.replay.service import ReplayService, ReplaySettings
-    from alchemiser.infrastructure.ledger import SqlLedger, create_ledger_engine
+    from alchemiser.infrastructure.ledger import SqlLedger
     from alchemiser.infrastructure.ledger.cycle_lock import DatabaseCycleLock
-    from alchemiser.infrastructure.replay_progress import JsonLinesProgress
+    from alchemiser.infrastructure.ledger.halt_switch import SqlHaltSwitch
+    from alchemiser.infrastructure.replay_progress import ReplayDatabase
     from alchemiser.infrastructure.sim_broker import SimBroker, config_from_settings
 
     folder = replay_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{folder / 'ledger.sqlite3'}"
-    engine = create_ledger_engine(url)
-
-    @sa.event.listens_for(engine, "connect")
-    def _fast_commits(dbapi_conn: Any, _record: Any) -> None:
-        # WAL + NORMAL: a commit survives a killed process (what resuming needs), only not a
-        # power cut; it spares the replay thousands of fsyncs.
-        dbapi_conn.execute("PRAGMA synchronous=NORMAL")
-
-    replay_ledger = SqlLedger(url, engine=engine)
-    calendar = trading_calendar()
     config = config_from_settings(settings.sim_broker)
+    database = ReplayDatabase(folder / "ledger.sqlite3", account_id=config.account_id)
+    engine = database.engine
+    replay_ledger = SqlLedger(database.url, engine=engine)
+    calendar = trading_calendar()
 
     def make_broker(market: MarketDataSource, start_at: dt.datetime) -> Broker:
         return SimBroker(
-            market_data=market, calendar=calendar, engine=engine, config=config, start_at=start_at
+            market_data=market,
+            calendar=calendar,
+            config=config,
+            start_at=start_at,
+            store=database.sim,
         )
+
+    def make_risk(
+        portfolio: PortfolioSpec, market: MarketDataSource, broker: Broker
+    ) -> tuple[RiskGate, HaltSwitch]:
+        halt = SqlHaltSwitch(engine, now=lambda: broker.clock().now)  # simulated time
+        gate = risk_gate(
+            settings, portfolio, broker=broker, ledger=replay_ledger, market_data=market, halt=halt
+        )
+        return gate, halt
 
     return ReplayService(
         source=source,
         calendar=calendar,
         ledger=replay_ledger,
-        progress=JsonLinesProgress(folder / "progress.jsonl"),
+        progress=database,
         make_broker=make_broker,
         load_symphony=load_symphony,
         settings=ReplaySettings(
@@ -410,6 +415,7 @@ def replay_service(
         errors=errors,
         cycle_lock=DatabaseCycleLock(engine),
         precompute=precompute,
+        make_risk=make_risk,
     )
 
 
@@ -441,6 +447,8 @@ def replay_fingerprint(
         "source": source.name,
         "sim_broker": settings.sim_broker.model_dump(mode="json"),
         "rebalance": settings.rebalance.model_dump(mode="json"),
+        # the replay applies the risk rules: other limits would make another replay
+        "risk": risk_settings(settings, portfolio).model_dump(mode="json"),
     }
 
 

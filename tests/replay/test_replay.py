@@ -13,6 +13,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from alchemiser import bootstrap
+from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.replay.cut_market import CutMarketData
 from alchemiser.application.replay.progress import SessionRecord
 from alchemiser.application.replay.range_signals import RangeStrategyManager
@@ -23,7 +24,7 @@ from alchemiser.domain.errors import ConfigurationError
 from alchemiser.infrastructure.ledger import SqlLedger
 from alchemiser.interface.cli.main import main
 
-from .conftest import FINGERPRINT, START, Perturbed, service
+from .conftest import FINGERPRINT, START, Perturbed, service, zero_cost_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 END = dt.date(2016, 2, 29)  # 39 sessions; benchmarks/replay.py runs 1 and 10 years
@@ -164,3 +165,87 @@ def test_cli_json_and_fail_above(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert "Replay vs backtest" in (tmp_path / "parity.html").read_text()
     assert main([*argv, "--fail-above", "-1"]) == 17  # resumed: nothing replayed again
     capsys.readouterr()
+
+
+class _CtrlC(BaseException):
+    """As KeyboardInterrupt: not an Exception, so the cycle does not record and swallow it."""
+
+
+def test_a_replay_stopped_mid_session_resumes_from_the_last_completed_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped between two orders of one session: that session's ledger rows, account changes
+    and progress are all dropped, and resuming replays it from the previous session's end."""
+    from alchemiser.infrastructure.sim_broker import SimBroker
+
+    portfolio = bootstrap.portfolio_of(bootstrap.load_settings())
+    end = dt.date(2016, 1, 12)
+    whole = service(tmp_path / "whole").run(portfolio, START, end, fingerprint=FINGERPRINT)
+    orders_per_session = [r.orders for r in whole]
+    # stop at the second order of the first session after the first one with ≥ 2 orders
+    session = next(i for i, n in enumerate(orders_per_session) if i > 0 and n >= 2)
+    stop_at = sum(orders_per_session[:session]) + 2
+    placed = SimBroker.submit_order
+    calls = 0
+
+    def interrupting(self: SimBroker, request: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == stop_at:
+            raise _CtrlC
+        return placed(self, request)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SimBroker, "submit_order", interrupting)
+    with pytest.raises(_CtrlC):
+        service(tmp_path / "split").run(portfolio, START, end, fingerprint=FINGERPRINT)
+    monkeypatch.setattr(SimBroker, "submit_order", placed)
+    ledger_url = f"sqlite:///{tmp_path / 'split' / 'replay' / 'ledger.sqlite3'}"
+    runs = SqlLedger(ledger_url).runs(100)
+    assert len(runs) == session  # the stopped session left no run behind
+    assert all(r.status.value == "completed" for r in runs)
+    resumed = service(tmp_path / "split").run(portfolio, START, end, fingerprint=FINGERPRINT)
+    assert [(r.session, r.equity, r.values) for r in resumed] == [
+        (r.session, r.equity, r.values) for r in whole
+    ]
+    runs = SqlLedger(ledger_url).runs(100)
+    assert len(runs) == len(whole) and all(r.status.value == "completed" for r in runs)
+
+
+def test_the_risk_rules_of_trade_change_the_replayed_orders(tmp_path: Path) -> None:
+    """`[risk]` settings reach the replay: a 20 % cap per ticker (scale) changes the orders and
+    is recorded as a risk intervention, and no session holds more than the cap."""
+    portfolio = bootstrap.portfolio_of(bootstrap.load_settings())
+    end = dt.date(2016, 1, 6)
+    cap = 0.2
+
+    def replay(folder: str, **risk: object) -> tuple[list[SessionRecord], SqlLedger]:
+        settings = zero_cost_settings(tmp_path / folder).model_copy(deep=True)
+        settings = settings.model_copy(update={"risk": settings.risk.model_copy(update=risk)})
+        replayer = bootstrap.replay_service(
+            settings,
+            source=bootstrap.market_data_source(settings, "synthetic"),
+            errors=ErrorHandler(bootstrap.redactor_for(settings)),
+        )
+        records = replayer.run(portfolio, START, end, fingerprint=FINGERPRINT)
+        ledger = SqlLedger(f"sqlite:///{tmp_path / folder / 'replay' / 'ledger.sqlite3'}")
+        return records, ledger
+
+    free, free_ledger = replay("free")
+    capped, capped_ledger = replay("capped", max_ticker_weight=cap)
+    # without the rule some ticker is held above the cap (else the test would prove nothing)
+    assert max(max(r.values.values()) / r.equity for r in free) > cap + 0.01
+    for r in capped:
+        assert r.status == "completed", r.errors
+        assert max(r.values.values()) / r.equity <= cap + 1e-3, (r.session, r.values)
+
+    def orders(ledger: SqlLedger) -> list[tuple[str, str, Decimal]]:
+        runs = sorted(ledger.runs(100), key=lambda run: run.trading_day)
+        return [(o.symbol, o.side, o.qty) for run in runs for o in ledger.orders_of(run.run_id)]
+
+    assert orders(free_ledger) != orders(capped_ledger)
+    steps = [
+        e.step
+        for run in capped_ledger.runs(100)
+        for e in (capped_ledger.run_detail(run.run_id) or pytest.fail("no detail")).events
+    ]
+    assert "risk" in steps
