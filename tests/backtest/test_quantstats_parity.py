@@ -55,7 +55,7 @@ def series(request: pytest.FixtureRequest, portfolio_result: BacktestResult) -> 
 
 
 def test_headline_metrics(series: tuple) -> None:
-    dates, equity, returns = series
+    _dates, equity, returns = series
     m = compute_metrics(equity)
     assert m.sharpe == pytest.approx(qs.stats.sharpe(returns), rel=TOL)
     assert m.sortino == pytest.approx(qs.stats.sortino(returns), rel=TOL)
@@ -131,7 +131,9 @@ def test_trailing_returns(series: tuple) -> None:
     end = returns.index[-1]
     checked = 0
     for label, months in TRAILING_WINDOWS:
-        cutoff = pd.Timestamp(end.year, 1, 1) if months is None else end - relativedelta(months=months)
+        cutoff = (
+            pd.Timestamp(end.year, 1, 1) if months is None else end - relativedelta(months=months)
+        )
         ours = trailing[label]
         if pd.Timestamp(dates[0]) >= cutoff:
             assert ours.value is None, label  # the history does not cover the window

@@ -50,6 +50,7 @@ def test_tables_and_banner(html: str, portfolio_result: BacktestResult) -> None:
 def test_log_scale_option(portfolio_result: BacktestResult) -> None:
     log = render_tearsheet(portfolio_result, log_scale=True)
     linear = render_tearsheet(portfolio_result, log_scale=False)
+
     def equity(page: str) -> str:
         return page.split('id="equity-plot"', 1)[1].split('id="drawdown-plot"', 1)[0]
 

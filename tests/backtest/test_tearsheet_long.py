@@ -12,7 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from alchemiser.application.backtest import BacktestConfig, BacktestResult, SleeveInput, run_backtest
+from alchemiser.application.backtest import (
+    BacktestConfig,
+    BacktestResult,
+    SleeveInput,
+    run_backtest,
+)
 from alchemiser.application.backtest.tearsheet import allocation, current_holdings
 from alchemiser.infrastructure.marketdata.synthetic import SyntheticMarket
 from alchemiser.interface.reports.tearsheet import PLOTLY_BUNDLE, write_tearsheet
@@ -26,10 +31,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 def long_result(
     synthetic_market: SyntheticMarket, default_sleeves: list[SleeveInput]
 ) -> BacktestResult:
-    return run_backtest(default_sleeves, synthetic_market, BacktestConfig(start=dt.date(1997, 1, 1)))
+    return run_backtest(
+        default_sleeves, synthetic_market, BacktestConfig(start=dt.date(1997, 1, 1))
+    )
 
 
-def test_reports_share_one_bundle_and_stay_small(long_result: BacktestResult, tmp_path: Path) -> None:
+def test_reports_share_one_bundle_and_stay_small(
+    long_result: BacktestResult, tmp_path: Path
+) -> None:
     assert (long_result.end - long_result.start).days > 25 * 365
     first = write_tearsheet(long_result, tmp_path / "a.html")
     second = write_tearsheet(long_result, tmp_path / "b.html", log_scale=False)

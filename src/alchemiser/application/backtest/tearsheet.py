@@ -115,7 +115,9 @@ def build_tearsheet(result: BacktestResult, *, top_holdings: int = TOP_HOLDINGS)
         stats=stats,
         benchmark_stats=return_stats(dates, bench) if bench is not None and bench_ok else None,
         benchmark_metrics=(
-            compute_metrics(bench, result.benchmark_close) if bench is not None and bench_ok else None
+            compute_metrics(bench, result.benchmark_close)
+            if bench is not None and bench_ok
+            else None
         ),
         equity=tuple(equity),
         drawdown=tuple(drawdown),
@@ -179,8 +181,7 @@ def _drawdown(equity: FloatArray) -> FloatArray:
 def _weekly_last(index: pd.DatetimeIndex) -> npt.NDArray[np.intp]:
     """Positions of the last session of each week (and the very last session)."""
     weeks = index.to_period("W-FRI").asi8
-    last = np.flatnonzero(np.append(weeks[1:] != weeks[:-1], True))
-    return last
+    return np.flatnonzero(np.append(weeks[1:] != weeks[:-1], True))
 
 
 def _sampled(name: str, series: pd.Series, positions: npt.NDArray[np.intp]) -> Line:

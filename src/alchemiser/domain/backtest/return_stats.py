@@ -126,7 +126,7 @@ def skew(returns: FloatArray) -> float:
     if m2 == 0:
         return 0.0
     m3 = float(np.sum(d**3))
-    return n * math.sqrt(n - 1) / (n - 2) * m3 / m2**1.5
+    return n * math.sqrt(n - 1) / (n - 2) * m3 / math.pow(m2, 1.5)
 
 
 def kurtosis(returns: FloatArray) -> float:
@@ -302,4 +302,4 @@ def _extreme(items: tuple[DatedReturn, ...], *, best: bool) -> DatedReturn | Non
 
 
 def _date(value: np.datetime64) -> dt.date:
-    return dt.date.fromisoformat(str(np.datetime64(value, "D")))
+    return dt.date.fromisoformat(str(value.astype("datetime64[D]")))

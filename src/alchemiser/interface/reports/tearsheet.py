@@ -340,7 +340,9 @@ def _allocation_figure(model: TearsheetModel) -> go.Figure:
                 name=name,
                 width=width * 0.92,
                 offset=-width,  # each bar spans its period, ending on its last session
-                marker={"color": colour, "line": {"width": 0}} if colour else {"line": {"width": 0}},
+                marker={"color": colour, "line": {"width": 0}}
+                if colour
+                else {"line": {"width": 0}},
                 hovertemplate="%{y:.1%}",
             )
         )
