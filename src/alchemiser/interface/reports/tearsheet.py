@@ -22,6 +22,7 @@ import jinja2
 import numpy as np
 import plotly
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from alchemiser.application.backtest import BacktestResult
@@ -69,6 +70,7 @@ _METRIC_ROWS: tuple[tuple[str, str, str], ...] = (
     ("Best day", "best_day", "pct"),
     ("Worst day", "worst_day", "pct"),
 )
+_THEME = pio.templates["plotly_white"].to_plotly_json()
 _CONFIG = {"displaylogo": False, "responsive": True}
 _PERIOD_DAYS = {"week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4}
 _GROUP_COLOURS = {"Other": "#9aa5b1", "Cash": "#d9e2ec"}
@@ -128,9 +130,7 @@ def render_tearsheet(
         _Chart(
             id=key,
             title=CHART_TITLES[key],
-            html=figure.to_html(
-                full_html=False, include_plotlyjs=False, div_id=f"{key}-plot", config=_CONFIG
-            ),
+            html=_figure_html(figure, f"{key}-plot"),
         )
         for key, figure in figures.items()
     ]
@@ -181,6 +181,22 @@ def render_tearsheet(
     )
 
 
+def _figure_html(figure: go.Figure, div_id: str) -> str:
+    """The chart's div and script. The theme is set here, as plain JSON, once per chart: set
+    through `update_layout` plotly re-validated the whole template each time (~0.3 s a chart)."""
+    spec = figure.to_plotly_json()
+    spec["layout"]["template"] = _THEME
+    html: str = pio.to_html(
+        spec,
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        config=_CONFIG,
+        validate=False,
+    )
+    return html
+
+
 def _title(result: BacktestResult) -> str:
     names = ", ".join(s.name for s in result.sleeves)
     return f"Backtest: {names}"
@@ -190,7 +206,6 @@ def _title(result: BacktestResult) -> str:
 def _layout(fig: go.Figure, *, y_title: str, percent: bool = False) -> go.Figure:
     # The legend sits under the plot: above it, it collided with plotly's toolbar (top right).
     fig.update_layout(
-        template="plotly_white",
         height=380,
         margin={"l": 60, "r": 20, "t": 40, "b": 40},
         legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"},
