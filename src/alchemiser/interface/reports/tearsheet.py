@@ -15,6 +15,7 @@ small; the versioned name keeps older reports working after an upgrade writes a 
 from __future__ import annotations
 
 import math
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,7 +54,7 @@ CHART_TITLES: dict[str, str] = {
     "rolling-volatility": f"Rolling volatility ({ROLLING_VOLATILITY_WINDOW} sessions, annualised)",
     "rolling-sharpe": f"Rolling Sharpe ratio ({ROLLING_SHARPE_WINDOW} sessions)",
     "allocation": "Allocation over time",
-    "sleeves": "Per-sleeve value",
+    "sleeves": "Per-sleeve contribution",
 }
 
 _METRIC_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -102,9 +103,13 @@ def write_plotly_bundle(folder: Path) -> Path:
     script = get_plotlyjs()
     expected = len(script.encode("utf-8"))
     if not bundle.exists() or bundle.stat().st_size != expected:
-        partial = bundle.with_suffix(".tmp")
-        partial.write_text(script, encoding="utf-8")
-        partial.replace(bundle)  # atomic: a report opened meanwhile never sees half a script
+        # A private temporary file renamed into place: a report opened meanwhile never sees
+        # half a script, and two backtests writing into one folder do not mix their writes.
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=folder, prefix=f".{PLOTLY_BUNDLE}.", delete=False
+        ) as partial:
+            partial.write(script)
+        Path(partial.name).replace(bundle)
     return bundle
 
 
