@@ -1,10 +1,11 @@
 """The tearsheet in a real headless Chromium (Debian's `chromium`), offline: every chart draws
 SVG with data points, no console error, no request leaves the file system, and the Log/Linear
-buttons clear plotly's toolbar. Screenshots of the sections go to the test's tmp dir (artefacts),
-like the dashboard's browser test."""
+buttons clear plotly's toolbar. Screenshots of the sections go to build/test-artefacts/tearsheet/
+(or $ALCHEMISER_TEST_ARTEFACTS/tearsheet/), beside the dashboard's, where .ci/run lists them."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from alchemiser.application.backtest import BacktestResult
 from alchemiser.interface.reports.tearsheet import CHART_TITLES, write_tearsheet
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+ARTEFACTS = Path(os.environ.get("ALCHEMISER_TEST_ARTEFACTS") or ROOT / "build" / "test-artefacts")
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.timeout(180),
@@ -55,8 +58,8 @@ def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
 def test_tearsheet_in_headless_chromium(portfolio_result: BacktestResult, tmp_path: Path) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
     report = write_tearsheet(portfolio_result, tmp_path / "report" / "tearsheet.html")
-    shots = tmp_path / "screenshots"
-    shots.mkdir()
+    shots = ARTEFACTS / "tearsheet"
+    shots.mkdir(parents=True, exist_ok=True)
     assert set(DATA_MARKS) == set(CHART_TITLES)
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(
