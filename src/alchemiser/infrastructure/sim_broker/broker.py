@@ -435,7 +435,9 @@ class SimBroker:
             # A locked, frictionless market (spread_bps 0): the price need not lie on the tick
             # grid a limit must, so a limit less than one tick from it on its own side is at it.
             tick = _tick(quote.ask)
-            at_price = limit > quote.ask - tick if order.side is Side.BUY else limit < quote.bid + tick
+            at_price = (
+                limit > quote.ask - tick if order.side is Side.BUY else limit < quote.bid + tick
+            )
             return (quote.ask if order.side is Side.BUY else quote.bid) if at_price else None, False
         passive_at = spread * self._cfg.passive_fill_position
         if order.side is Side.BUY:
