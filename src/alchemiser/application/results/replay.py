@@ -48,7 +48,7 @@ class DifferingDay(Record):
     reasons: list[str]
     """The causes of the differing tickers' gaps (labels of the reconciliation's lines)."""
     next_session_bp: dict[str, float] = Field(default_factory=dict)
-    """What these holdings made of the next session's return difference, by cause (bp)."""
+    """What these holdings made of the next session's log-return difference, by cause (bp)."""
 
 
 class RunWithErrors(Record):
