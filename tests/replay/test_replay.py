@@ -66,7 +66,7 @@ def test_zero_cost_fractional_replay_tracks_the_backtest_within_10bp(
     assert abs(report.parity.final_equity_gap_bp) < 10, report.parity
     assert 0 < report.parity.tracking_error_bp < 10, report.parity
     # zero spread: fills at the close; nothing is left that no cause names
-    assert abs(report.parity.fills_off_close_bp) < 0.1, report.parity
+    assert abs(report.parity.fills_off_close_bp) < 0.5, report.parity  # 1/100-cent prices
     assert abs(report.parity.unexplained_bp) < 1, report.parity
     lines = {line.cause: line.bp for line in report.reconciliation}
     assert sum(lines.values()) == pytest.approx(report.parity.final_equity_gap_bp, abs=1e-6)
