@@ -71,7 +71,7 @@ BACKTEST_COSTS = "backtest_costs"
 OTHER_HOLDINGS = "other_holdings"
 RESIDUAL = "residual"
 CAUSES: dict[str, str] = {
-    BACKTEST_COSTS: "backtest costs (slippage, fees) the replay does not pay",
+    BACKTEST_COSTS: "the backtest's modelled costs (slippage, fees)",
     LIMIT_FILLS: "limit fills away from the close (sell and buy phases)",
     TOP_UP: "top-up fills away from the close",
     CROSSING: "internal crossing (sleeves netting inside the account)",
