@@ -289,3 +289,36 @@ def test_partial_sell_never_exceeds_the_exact_delta() -> None:
     exact = (D("1000") - D("1000") * D(repr(1 / 3))) / D("100")
     assert sell.qty <= exact
     assert sell.qty == D("6.666600")
+
+
+def test_small_overweights_are_sold_when_a_buy_needs_their_cash() -> None:
+    """Found by the replay (2016-01-14 on the synthetic market): four holdings each less than
+    1 pp over target were skipped, so the 2 pp buy they should fund had no cash and the account
+    stayed 2 % off. Worked by hand: V = 100k in fifths at $1; A +0.9 pp, B +0.4, C +0.3, D −0.6
+    (a skipped buy), E −1.0 → buy 1,000 with no cash: A's 900 is not enough, A + B's 1,300 is;
+    C stays skipped (its 300 is not needed)."""
+    held = {"A": "20900", "B": "20400", "C": "20300", "D": "19400", "E": "19000"}
+    plan = plan_rebalance(
+        positions=[pos(s, q, "1") for s, q in held.items()],
+        cash=D("0"),
+        targets=dict.fromkeys(held, 0.2),
+        fractionable=dict.fromkeys(held, True),
+    )
+    trades = by_symbol(plan)
+    assert set(trades) == {"A", "B", "E"}
+    assert (trades["A"].side, trades["A"].qty) == (Side.SELL, D("900"))
+    assert (trades["B"].side, trades["B"].qty) == (Side.SELL, D("400"))
+    assert (trades["E"].side, trades["E"].qty) == (Side.BUY, D("1000"))
+    assert {(s.symbol, s.reason) for s in plan.skipped} == {
+        ("C", SkipReason.BELOW_MIN_DRIFT),
+        ("D", SkipReason.BELOW_MIN_DRIFT),
+    }
+    # with cash for the buy, a small overweight stays skipped (SPEC §6 as before)
+    funded = {"A": "20000", "B": "20300", "C": "20000", "D": "19700", "E": "18600"}
+    plan = plan_rebalance(
+        positions=[pos(s, q, "1") for s, q in funded.items()],
+        cash=D("1400"),
+        targets=dict.fromkeys(funded, 0.2),
+        fractionable=dict.fromkeys(funded, True),
+    )
+    assert {(t.symbol, t.side, t.qty) for t in plan.trades} == {("E", Side.BUY, D("1400"))}

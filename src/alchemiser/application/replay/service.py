@@ -170,6 +170,7 @@ class ReplayService:
             source=self._source.name,
             costs=costs,
             capital=capital,
+            details=self._ledger.run_detail,
             non_fractionable=non_fractionable,
             cash_reserve=self._settings.rebalance.cash_reserve,
         )

@@ -468,6 +468,14 @@ class SimBroker:
         if order.order_type is OrderType.MARKET or order.limit_price is None:
             return (quote.ask if order.side is Side.BUY else quote.bid), False
         limit, spread = order.limit_price, quote.spread
+        if spread == 0:
+            # A locked, frictionless market (spread_bps 0): the price need not lie on the tick
+            # grid a limit must, so a limit less than one tick from it on its own side is at it.
+            tick = _tick(quote.ask)
+            at_price = (
+                limit > quote.ask - tick if order.side is Side.BUY else limit < quote.bid + tick
+            )
+            return (quote.ask if order.side is Side.BUY else quote.bid) if at_price else None, False
         passive_at = spread * self._cfg.passive_fill_position
         if order.side is Side.BUY:
             if limit >= quote.ask:
@@ -530,6 +538,11 @@ class SimBroker:
     def _quote_at(self, symbol: Symbol, at: dt.datetime) -> Quote:
         self._load_prices([symbol])
         mid = self._prices[symbol] * self._factors.get(symbol, Decimal(1))
+        if self._cfg.spread_bps == 0:
+            # Zero spread means zero: bid = ask = the price, off the tick grid if it is (the
+            # replay's zero-cost parity with a backtest trading at the close depends on it).
+            price = mid.quantize(_SUB_PENNY)
+            return Quote(symbol=symbol, bid=price, ask=price, last=price, time=at)
         half = mid * self._cfg.spread_bps * _BPS / 2
         tick = _tick(mid)
         bid = max((mid - half).quantize(tick, rounding=ROUND_DOWN), tick)
