@@ -322,3 +322,20 @@ def test_small_overweights_are_sold_when_a_buy_needs_their_cash() -> None:
         fractionable=dict.fromkeys(funded, True),
     )
     assert {(t.symbol, t.side, t.qty) for t in plan.trades} == {("E", Side.BUY, D("1400"))}
+
+
+def test_a_sell_below_the_minimum_order_value_never_funds_a_buy() -> None:
+    """Worked by hand: V = 100k at $1 with cash 1,000; A–E are each $0.60 over their 10 % (below
+    the $1 minimum order value as well as the drift band), F is $1,003 under its 50 %. F's buy is
+    $3 short of cash, but the five sells must stay skipped: a broker refuses (or mis-sizes) an
+    order under the minimum, so the buy is scaled instead."""
+    held = {s: "10000.60" for s in "ABCDE"} | {"F": "48997"}
+    plan = plan_rebalance(
+        positions=[pos(s, q, "1") for s, q in held.items()],
+        cash=D("1000"),
+        targets=dict.fromkeys("ABCDE", 0.1) | {"F": 0.5},
+        fractionable=dict.fromkeys(held, True),
+    )
+    assert plan.sells == ()
+    assert [t.symbol for t in plan.buys] == ["F"]
+    assert {s.symbol for s in plan.skipped} == set("ABCDE")

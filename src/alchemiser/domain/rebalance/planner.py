@@ -162,7 +162,14 @@ def plan_rebalance(
                 reason = SkipReason.ROUNDS_TO_ZERO
         if reason is not None:
             skipped.append(SkippedTrade(symbol, delta, delta_weight, reason))
-            if reason is not SkipReason.ROUNDS_TO_ZERO and delta < 0 and symbol in held:
+            # Only a sell held back by the drift band may fund buys: one below the minimum
+            # order value stays skipped (the broker refuses or mis-sizes such an order).
+            if (
+                reason is SkipReason.BELOW_MIN_DRIFT
+                and delta < 0
+                and -delta >= params.min_order_value
+                and symbol in held
+            ):
                 unfunded[symbol] = base
             continue
         trades.append(replace(base, qty=qty))
