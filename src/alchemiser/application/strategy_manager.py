@@ -23,6 +23,7 @@ from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.domain.errors import (
     AlchemiserError,
     DataError,
+    ErrorCategory,
     SignalUndefinedError,
     StrategyError,
 )
@@ -113,12 +114,16 @@ class PortfolioSignal:
         if len(self.errors) == 1:
             raise first
         names = ", ".join(self.errors)
-        raise StrategyError(
+        error = StrategyError(
             f"{len(self.errors)} sleeves failed ({names}); first: {first.message}",
             context={"sleeves": list(self.errors)},
             suggested_action=first.suggested_action,
             component="strategy_manager",
-        ) from first
+        )
+        if all(e.category is ErrorCategory.DATA for e in self.errors.values()):
+            # every sleeve lacks prices (e.g. the source is unreachable): a DATA problem
+            error.category, error.severity = first.category, first.severity
+        raise error from first
 
     def blend_with(self, replacements: Mapping[str, Mapping[str, float]]) -> BlendedTarget:
         """The target with each failed sleeve's weights taken from `replacements`.

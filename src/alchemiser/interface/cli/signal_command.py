@@ -17,6 +17,7 @@ from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.services.signal import SignalService, send_digest
 from alchemiser.application.strategy_manager import StrategyManager
 from alchemiser.domain.errors import NotificationError
+from alchemiser.interface.cli.fetch_progress import fetch_progress
 from alchemiser.interface.cli.options import (
     JsonFlag,
     PortfolioOption,
@@ -58,7 +59,9 @@ def signal(
     """Evaluate the strategies and print each allocation and the blended target (SPEC §5)."""
     settings = bootstrap.load_settings()
     spec = chosen_portfolio(settings, strategy, portfolio)
-    market = bootstrap.market_data_source(settings, source)
+    market = bootstrap.market_data_source(
+        settings, source, progress=fetch_progress(json_output=json_output)
+    )
     service = SignalService(
         StrategyManager(
             market,
