@@ -163,7 +163,9 @@ def test_a_dropping_network_ends_at_the_deadline_naming_the_missing_tickers() ->
             yield progress.append
 
     source = YahooSource(
-        fetch, limits=NetworkLimits(request_timeout=60, deadline=0.5, workers=4), progress=Recorder()
+        fetch,
+        limits=NetworkLimits(request_timeout=60, deadline=0.5, workers=4),
+        progress=Recorder(),
     )
     started = time.monotonic()
     try:
