@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from rich.errors import LiveError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from alchemiser.interface.cli.output import err_console
@@ -23,16 +24,24 @@ class FetchProgressBar:
         if not self.enabled or total < 2:  # one ticker: nothing worth a bar
             yield lambda _done: None
             return
-        with Progress(
+        progress = Progress(
             TextColumn(description),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=err_console,
             transient=True,
-        ) as progress:
+        )
+        try:
+            progress.start()
+        except LiveError:  # Rich < 14: another bar (a backtest's) is on screen and shows progress
+            yield lambda _done: None
+            return
+        try:
             task = progress.add_task(description, total=total)
             yield lambda done: progress.update(task, completed=done)
+        finally:
+            progress.stop()
 
 
 def fetch_progress(*, json_output: bool) -> FetchProgressBar:
