@@ -23,6 +23,7 @@ from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.domain.errors import (
     AlchemiserError,
     DataError,
+    DataUnavailableError,
     ErrorCategory,
     SignalUndefinedError,
     StrategyError,
@@ -111,6 +112,16 @@ class PortfolioSignal:
         if not self.errors:
             return
         first = next(iter(self.errors.values()))
+        if all(isinstance(e.cause, DataUnavailableError) for e in self.errors.values()):
+            # the source could not be reached: no sleeve is at fault, and the autopilot retries
+            # a DataUnavailableError (SPEC §15) where it would not retry a sleeve failure
+            names = ", ".join(self.errors)
+            raise DataUnavailableError(
+                f"no prices for sleeve{'s' if len(self.errors) > 1 else ''} {names}: "
+                f"{first.cause.message}",
+                context={**first.cause.context, "sleeves": list(self.errors)},
+                suggested_action=first.cause.suggested_action,
+            ) from first
         if len(self.errors) == 1:
             raise first
         names = ", ".join(self.errors)
