@@ -515,16 +515,6 @@ class AlpacaBroker:
         self._deadline.end = time.monotonic() + deadline
         try:
             return self._read_within(operation, call)
-        except AlpacaUnavailableError as exc:
-            left = self._time_left()
-            if left is not None and left <= self._settings.request_timeout_seconds:
-                exc.message = f"{exc.message}; gave up at the {deadline:g} s deadline"
-                exc.args = (exc.message,)
-                exc.suggested_action = (
-                    "Check network access to Alpaca and its status page; the deadline is "
-                    "alpaca.deadline_seconds, each request's alpaca.request_timeout_seconds."
-                )
-            raise
         finally:
             self._deadline.end = None
 
@@ -553,8 +543,24 @@ class AlpacaBroker:
             sleep=self._sleep,
             reraise=True,
         )
-        result: _T = retrying(attempt)
+        try:
+            result: _T = retrying(attempt)
+        except (AlpacaRateLimitedError, AlpacaUnavailableError) as exc:
+            attempts = int(retrying.statistics.get("attempt_number", 0))
+            left = self._time_left()
+            if attempts <= self._settings.max_retries or (left is not None and left <= 0):
+                self._note_deadline(exc)  # stopped by the deadline, not by the retry count
+            raise
         return result
+
+    def _note_deadline(self, exc: BrokerConnectionError) -> None:
+        deadline = self._settings.deadline_seconds
+        exc.message = f"{exc.message}; gave up at the {deadline:g} s deadline"
+        exc.args = (exc.message,)
+        exc.suggested_action = (
+            "Check network access to Alpaca and its status page; the deadline is "
+            "alpaca.deadline_seconds, each request's alpaca.request_timeout_seconds."
+        )
 
 
 def _one(kind: type[_M], value: object, endpoint: str | None = None) -> _M:
