@@ -157,8 +157,10 @@ class Outage:
         age = self._clock() - since
         if age >= self._hold:
             return
+        source = error.context.get("source", "the data source")
         raise DataUnavailableError(
-            f"{error.message} ({age:.0f} s ago; not asked again for {self._hold - age:.0f} s)",
+            f"{source} was unreachable {age:.0f} s ago and is not asked again for "
+            f"{self._hold - age:.0f} s (then: {error.message})",
             context={**error.context, "tickers": list(tickers)},
             suggested_action=error.suggested_action,
         )
