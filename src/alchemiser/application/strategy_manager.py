@@ -217,9 +217,18 @@ class StrategyManager:
         more when its warm-up needs more (recursive indicators want all the history there is)."""
         tickers = sorted(required_tickers(symphony))
         end = as_of or live_date or self._today()
-        warmup_days = round(warmup_sessions(symphony.root) * CALENDAR_DAYS_PER_SESSION) + 10
+        warmup = warmup_sessions(symphony.root)
+        warmup_days = round(warmup * CALENDAR_DAYS_PER_SESSION) + 10
         days = max(round(self._history_years * DAYS_PER_YEAR), warmup_days)
-        start = end - dt.timedelta(days=days)
+        try:
+            start = end - dt.timedelta(days=days)
+        except OverflowError:  # a window of 1e308 sessions: no market is that old
+            raise StrategyError(
+                f"{symphony.name!r} needs {warmup:.3g} sessions of history before it is "
+                "defined; no market has that much",
+                context={"symphony": symphony.source},
+                suggested_action="Run `alchemiser symphony check FILE` and fix the window.",
+            ) from None
         history = self._market.history(tickers, start, as_of)
         if len(history) == 0:
             raise DataError(

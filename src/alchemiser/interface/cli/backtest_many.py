@@ -14,26 +14,11 @@ from alchemiser import bootstrap
 from alchemiser.application.backtest import BacktestConfig
 from alchemiser.application.research.batch import BatchBacktestService
 from alchemiser.application.research.models import BatchBacktestResult
-from alchemiser.domain.errors import AlchemiserError, StrategyError
-from alchemiser.domain.portfolio.sleeves import SYMPHONY_SUFFIXES
-from alchemiser.domain.symphony.tree import Symphony
-from alchemiser.interface.cli.output import console, print_json
+from alchemiser.application.results.research import BatchBacktestSummary
+from alchemiser.domain.errors import StrategyError
+from alchemiser.interface.cli.output import console, print_model
 from alchemiser.interface.cli.research_options import rows_frame, write_parquet
 from alchemiser.interface.cli.research_progress import research_progress
-
-
-def expand(refs: list[str]) -> list[str]:
-    """A folder stands for the symphony files in it (sorted); duplicates are dropped."""
-    out: list[str] = []
-    for ref in refs:
-        folder = Path(ref)
-        if folder.is_dir():
-            out.extend(
-                str(p) for p in sorted(folder.iterdir()) if p.suffix.lower() in SYMPHONY_SUFFIXES
-            )
-        else:
-            out.append(ref)
-    return list(dict.fromkeys(out))
 
 
 def backtest_files(
@@ -47,24 +32,16 @@ def backtest_files(
     json_output: bool,
 ) -> None:
     settings = bootstrap.load_settings()
-    symphonies: dict[str, Symphony] = {}
-    unreadable: dict[str, str] = {}
-    for ref in expand(refs):
-        try:
-            symphonies[ref] = bootstrap.load_symphony(ref)
-        except AlchemiserError as exc:
-            unreadable[ref] = str(exc)
-    executor = bootstrap.research_executor(ray=ray, workers=workers)
-    market = bootstrap.market_data_source(settings, source)
-    service = BatchBacktestService(executor, market)
+    service = BatchBacktestService(
+        bootstrap.research_executor(ray=ray, workers=workers),
+        bootstrap.market_data_source(settings, source),
+    )
     with research_progress("backtest", unit="files", enabled=not json_output) as progress:
-        result = service.run(symphonies, config, unreadable=unreadable, progress=progress)
+        result = service.run_files(refs, bootstrap.load_symphony, config, progress=progress)
     if out is not None:
         write_parquet(rows_frame(result.rows), out)
     if json_output:
-        payload = result.to_json()
-        payload["out"] = str(out) if out else None
-        print_json(payload)
+        print_model(BatchBacktestSummary.of(result, out=str(out) if out else None))
     else:
         render(result, out)
     if not all(r.ok for r in result.rows):

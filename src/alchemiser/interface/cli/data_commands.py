@@ -97,7 +97,16 @@ def indicator(
     smooth_window: Annotated[int | None, typer.Option(help="PPO signal EMA window.")] = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Print one indicator value (SPEC §3) to compare with another platform."""
+    """Print one indicator value to compare with another platform."""
+    from alchemiser.domain.symphony.indicators import needs_window
+    from alchemiser.domain.symphony.parser import METRIC_ALIASES
+
+    metric = METRIC_ALIASES.get(name.strip().lower())
+    if metric is not None and window is None and needs_window(metric):
+        # A usage mistake, not a data problem: say so before any data is loaded (exit 2).
+        raise typer.BadParameter(
+            f"{metric.value} needs a window, e.g. --window 10", param_hint="'--window'"
+        )
     settings = bootstrap.load_settings()
     windows = {"short_window": short_window, "long_window": long_window}
     windows["smooth_window"] = smooth_window

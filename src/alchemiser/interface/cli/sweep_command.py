@@ -15,10 +15,11 @@ from rich.text import Text
 from alchemiser import bootstrap
 from alchemiser.application.research.models import SurfaceModel, SweepResult
 from alchemiser.application.research.sweep import SweepRequest, SweepService
+from alchemiser.application.results.research import SweepSummary
 from alchemiser.domain.errors import ConfigurationError
 from alchemiser.domain.research.variants import parse_axis
 from alchemiser.interface.cli.options import JsonFlag, SourceOption, parse_date
-from alchemiser.interface.cli.output import console, print_json
+from alchemiser.interface.cli.output import console, print_model
 from alchemiser.interface.cli.research_options import (
     OutOption,
     RayOption,
@@ -40,7 +41,7 @@ def sweep(
         typer.Option(
             "--param",
             "-p",
-            help="ADDRESS=V1,V2,… or ADDRESS=A..B[:STEP]; repeat per parameter. Addresses "
+            help="ADDRESS=V1,V2,… or ADDRESS=A..B\\[:STEP]; repeat per parameter. Addresses "
             "come from `alchemiser symphony params FILE`.",
         ),
     ],
@@ -132,10 +133,11 @@ def sweep(
 
         write_robustness_report(result, report)
     if json_output:
-        payload = result.to_json()
-        payload["out"] = str(out) if out else None
-        payload["report"] = str(report) if report else None
-        print_json(payload)
+        print_model(
+            SweepSummary.of(
+                result, out=str(out) if out else None, report=str(report) if report else None
+            )
+        )
         return
     render_sweep(result)
     for label, path in (("Parquet", out), ("Equity curves", equity_out), ("Report", report)):

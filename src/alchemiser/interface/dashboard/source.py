@@ -55,7 +55,9 @@ class SettingsSource:
         settings = self._settings
         market = bootstrap.market_data_source(settings)
         with bootstrap.open_broker(settings, settings.broker, live=False, market=market) as b:
-            return StatusService(b, bootstrap.ledger(settings)).status()
+            return StatusService(b, bootstrap.ledger(settings)).status(
+                bootstrap.portfolio_of(settings).allocations, synthetic=market.synthetic
+            )
 
     def runs(self, limit: int) -> RunList:
         return self._history.runs(limit)
@@ -65,11 +67,12 @@ class SettingsSource:
 
     def health(self) -> AutopilotStatus:
         """What `autopilot status --json` reports (from the ledger; no running autopilot needed)."""
-        from alchemiser.interface.cli.autopilot_commands import account_name, status_reader
+        from alchemiser.application.autopilot.runtime import account_name
 
         settings = self._settings
         account = account_name(settings.broker, live=False)
-        return status_reader(settings, account, bootstrap.system_clock()).read()
+        reader = bootstrap.autopilot_status_reader(settings, account, bootstrap.system_clock())
+        return reader.read()
 
     def redact(self, text: str) -> str:
         return self._redactor(text)

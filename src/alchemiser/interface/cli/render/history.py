@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 
 from alchemiser.application.results.history import RunList, RunRecord
 from alchemiser.interface.cli.output import console
@@ -62,4 +63,7 @@ def render_record(record: RunRecord) -> None:
     for stage in record.accounts:
         render_account(f"Account {stage.stage}", stage)
     for error in record.errors:
-        console.print(f"[red]{error.category.value} error[/] in {error.component}: {error.message}")
+        console.print(
+            Text(f"{error.category.value} error: ", style="red") + Text(error.message),
+            highlight=False,
+        )

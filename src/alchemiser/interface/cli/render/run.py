@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 
 from alchemiser.application.results.run import OrderView, PlannedTradeView, RunResult
 from alchemiser.application.results.signal import SleeveSignalView
@@ -36,8 +37,13 @@ def render_run(result: RunResult) -> None:
     render_interventions(result.interventions, "Risk rules")
     for note in result.notes:
         console.print(f"[yellow]note:[/] {note}")
-    for error in result.errors:
-        console.print(f"[red]{error.category.value} error:[/] {error.message}")
+    for error in result.errors:  # each failure once, with what to do (Text: no markup)
+        text = Text()
+        text.append(f"{error.category.value.upper()} error", style="bold red")
+        text.append(f": {error.message}\n")
+        text.append("What to do:", style="yellow")
+        text.append(f" {error.suggested_action}")
+        console.print(text, highlight=False)
     if result.report_file:
         console.print(f"Report: {result.report_file}")
 
@@ -48,7 +54,7 @@ def sleeves_table(sleeves: list[SleeveSignalView]) -> Table:
         table.add_column(column)
     for s in sleeves:
         weights = ", ".join(f"{t} {w:.1%}" for t, w in s.weights.items())
-        shown = weights or "cash" if s.ok else f"[red]FAILED: {s.error}[/]"
+        shown = weights or "cash" if s.ok else "[red]FAILED (the error is below)[/]"
         table.add_row(s.sleeve, f"{s.allocation:.0%}", shown)
     return table
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 
 from alchemiser.application.results.signal import SignalResult
 from alchemiser.domain.errors import ErrorCategory
@@ -33,15 +34,16 @@ def render_signal(result: SignalResult, *, explain: bool) -> None:
             for ticker, weight in sleeve.weights.items():
                 table.add_row(ticker, f"{weight:.2%}")
             console.print(table)
-        else:
-            console.print(f"[bold red]{sleeve.sleeve} failed:[/] {sleeve.error}", highlight=False)
+        else:  # the one place a failure is shown (stderr, as every error; the exit code too)
             category = (sleeve.error_category or ErrorCategory.STRATEGY).value.upper()
-            err_console.print(
-                f"[bold red]{category} error[/] in sleeve {sleeve.sleeve}: {sleeve.error}\n"
-                f"[yellow]What to do:[/] {sleeve.suggested_action}",
-                highlight=False,
-                soft_wrap=True,
-            )
+            text = Text()
+            text.append(f"\n{sleeve.sleeve}", style="bold")
+            text.append(f" · {sleeve.allocation:.0%} of the account · ")
+            text.append(f"FAILED ({category} error)", style="bold red")
+            text.append(f"\n{sleeve.error}\n")
+            text.append("What to do:", style="yellow")
+            text.append(f" {sleeve.suggested_action}")
+            err_console.print(text, highlight=False)
         if explain:
             for step in sleeve.explanation:
                 console.print(str(step), markup=False, highlight=False)
@@ -55,10 +57,20 @@ def render_signal(result: SignalResult, *, explain: bool) -> None:
     for line in result.target:
         by = ", ".join(f"{s} {w:.2%}" for s, w in line.sleeves.items())
         table.add_row(line.symbol, f"{line.weight:.2%}", by)
-    if result.cash > 1e-9:
-        label = f"(failed: {', '.join(failed)})" if failed else "(unallocated)"
-        table.add_row(label, f"{result.cash:.2%}", "")
-    console.print(table)
+    missing = sum(s.allocation for s in result.sleeves if not s.ok)
+    if result.cash - missing > 1e-9:  # cash the sleeves chose, not the failed sleeves' share
+        table.add_row("(cash)", f"{result.cash - missing:.2%}", "")
+    if table.row_count:
+        console.print(table)
+    if failed:
+        console.print(
+            Text(
+                f"Not in the target: {', '.join(failed)} ({missing:.2%} of the account) failed; "
+                "nothing is allocated for it here.",
+                style="red",
+            ),
+            highlight=False,
+        )
     render_interventions(result.interventions, "Risk rules would change the target")
     if result.risk_target is not None and result.interventions:
         adjusted = ", ".join(f"{t} {w:.2%}" for t, w in sorted(result.risk_target.items()))
