@@ -23,7 +23,7 @@ from alchemiser.application.ports.clock import Clock
 from alchemiser.application.ports.cycle_lock import CycleLock
 from alchemiser.application.ports.halt import HaltSwitch
 from alchemiser.application.ports.ledger import Ledger
-from alchemiser.application.ports.market_data import MarketDataSource
+from alchemiser.application.ports.market_data import FetchProgress, MarketDataSource
 from alchemiser.application.ports.notifier import Notifier
 from alchemiser.application.ports.portfolio_history import PortfolioHistory
 from alchemiser.application.research.executor import ResearchExecutor
@@ -60,12 +60,15 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def market_data_source(settings: Settings, spec: str | None = None) -> MarketDataSource:
+def market_data_source(
+    settings: Settings, spec: str | None = None, *, progress: FetchProgress | None = None
+) -> MarketDataSource:
     """The price source named by `spec` ("synthetic", "yahoo", "alpaca", "files:PATH") or by
-    settings.market_data.source; network and file sources are wrapped with the local cache."""
+    settings.market_data.source; network and file sources are wrapped with the local cache.
+    `progress` is told how many tickers of a network fetch have arrived."""
     from alchemiser.infrastructure.marketdata.factory import build_market_data_source
 
-    return build_market_data_source(settings, spec)
+    return build_market_data_source(settings, spec, progress=progress)
 
 
 def trading_calendar() -> TradingCalendar:
@@ -110,7 +113,12 @@ def secret_looking_values() -> list[str]:
 
 def setup_logging(settings: Settings, *, verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
-    configure_logging(level=level, json_lines=settings.log_json, redactor=redactor_for(settings))
+    configure_logging(
+        level=level,
+        json_lines=settings.log_json,
+        redactor=redactor_for(settings),
+        third_party=verbose,
+    )
 
 
 def portfolio_of(settings: Settings, **overrides: Any) -> PortfolioSpec:

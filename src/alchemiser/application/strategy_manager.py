@@ -23,6 +23,8 @@ from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.domain.errors import (
     AlchemiserError,
     DataError,
+    DataUnavailableError,
+    ErrorCategory,
     SignalUndefinedError,
     StrategyError,
 )
@@ -110,15 +112,29 @@ class PortfolioSignal:
         if not self.errors:
             return
         first = next(iter(self.errors.values()))
+        if all(isinstance(e.cause, DataUnavailableError) for e in self.errors.values()):
+            # the source could not be reached: no sleeve is at fault, and the autopilot retries
+            # a DataUnavailableError (SPEC §15) where it would not retry a sleeve failure
+            names = ", ".join(self.errors)
+            raise DataUnavailableError(
+                f"no prices for sleeve{'s' if len(self.errors) > 1 else ''} {names}: "
+                f"{first.cause.message}",
+                context={**first.cause.context, "sleeves": list(self.errors)},
+                suggested_action=first.cause.suggested_action,
+            ) from first
         if len(self.errors) == 1:
             raise first
         names = ", ".join(self.errors)
-        raise StrategyError(
+        error = StrategyError(
             f"{len(self.errors)} sleeves failed ({names}); first: {first.message}",
             context={"sleeves": list(self.errors)},
             suggested_action=first.suggested_action,
             component="strategy_manager",
-        ) from first
+        )
+        if all(e.category is ErrorCategory.DATA for e in self.errors.values()):
+            # every sleeve lacks prices (e.g. the source is unreachable): a DATA problem
+            error.category, error.severity = first.category, first.severity
+        raise error from first
 
     def blend_with(self, replacements: Mapping[str, Mapping[str, float]]) -> BlendedTarget:
         """The target with each failed sleeve's weights taken from `replacements`.

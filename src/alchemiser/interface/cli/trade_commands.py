@@ -15,6 +15,7 @@ from alchemiser.application.results import RunStatus
 from alchemiser.application.services.history import HistoryService
 from alchemiser.application.services.status import StatusService
 from alchemiser.application.services.trade import TradeRequest
+from alchemiser.interface.cli.fetch_progress import fetch_progress
 from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption
 from alchemiser.interface.cli.output import emit, errors_shown_by_result
 from alchemiser.interface.cli.render.history import render_record, render_runs
@@ -54,7 +55,9 @@ def trade(
         config=bootstrap.masked_config(settings, spec),
         force=force,
     )
-    market = bootstrap.market_data_source(settings, source)
+    market = bootstrap.market_data_source(
+        settings, source, progress=fetch_progress(json_output=json_output)
+    )
     with bootstrap.open_broker(settings, name, live=live, market=market) as chosen:
         service = bootstrap.trade_service(
             settings, broker=chosen, market_data=market, portfolio=request.portfolio
