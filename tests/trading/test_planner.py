@@ -329,7 +329,7 @@ def test_a_sell_below_the_minimum_order_value_never_funds_a_buy() -> None:
     the $1 minimum order value as well as the drift band), F is $1,003 under its 50 %. F's buy is
     $3 short of cash, but the five sells must stay skipped: a broker refuses (or mis-sizes) an
     order under the minimum, so the buy is scaled instead."""
-    held = {s: "10000.60" for s in "ABCDE"} | {"F": "48997"}
+    held = dict.fromkeys("ABCDE", "10000.60") | {"F": "48997"}
     plan = plan_rebalance(
         positions=[pos(s, q, "1") for s, q in held.items()],
         cash=D("1000"),
