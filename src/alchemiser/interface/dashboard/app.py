@@ -38,6 +38,7 @@ from alchemiser.interface.dashboard.charts import (
     timeline_chart,
 )
 from alchemiser.interface.dashboard.source import DashboardSource
+from alchemiser.interface.reports.plotly_bundle import PLOTLY_BUNDLE
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 """Served from the installed package: the dashboard works offline, never from a CDN."""
@@ -244,6 +245,9 @@ def create_app(source: DashboardSource, *, token: str | None = None) -> Any:
             Route("/backtests", start_backtest, methods=["POST"]),
             Route("/backtests/{job_id}", backtest_page, methods=["GET"]),
             Route("/backtests/{job_id}/tearsheet", tearsheet, methods=["GET"]),
+            # The tearsheet loads Plotly from its own folder (PLOTLY_BUNDLE, a relative src):
+            # in the frame that is here, served from the installed package like the rest.
+            Route(f"/backtests/{{job_id}}/{PLOTLY_BUNDLE}", plotly_js, methods=["GET"]),
             Route("/api/status", api_status, methods=["GET"]),
             Route("/api/health", api_health, methods=["GET"]),
             Route("/api/overview", api_overview, methods=["GET"]),

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import jinja2
 import numpy as np
-import plotly
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
@@ -38,10 +37,9 @@ from alchemiser.application.backtest.tearsheet import (
 )
 from alchemiser.domain.backtest.metrics import Metrics
 from alchemiser.domain.backtest.return_stats import VAR_CONFIDENCE, DatedReturn, ReturnStats
+from alchemiser.interface.reports.plotly_bundle import PLOTLY_BUNDLE
 
 TEMPLATES = Path(__file__).parent / "templates"
-PLOTLY_BUNDLE = f"plotly-{plotly.__version__}.min.js"
-"""File name of the shared plotly.js beside the reports (one per plotly version)."""
 HEATMAP_CLIP = 0.20
 """The monthly heatmap's colours saturate at ±20 %: one wild month must not wash out the rest."""
 
