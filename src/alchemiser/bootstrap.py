@@ -13,38 +13,33 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alchemiser.application.error_handler import ErrorHandler
-from alchemiser.application.notifications import NotificationDispatcher
-from alchemiser.application.ports.autopilot_store import AutopilotStore
-from alchemiser.application.ports.broker import Broker
-from alchemiser.application.ports.calendar import TradingCalendar
-from alchemiser.application.ports.clock import Clock
-from alchemiser.application.ports.cycle_lock import CycleLock
-from alchemiser.application.ports.halt import HaltSwitch
-from alchemiser.application.ports.ledger import Ledger
-from alchemiser.application.ports.market_data import MarketDataSource
-from alchemiser.application.ports.notifier import Notifier
-from alchemiser.application.research.executor import ResearchExecutor
-from alchemiser.application.risk_gate import RiskGate, effective_risk
-from alchemiser.application.settings import RiskSettings
-from alchemiser.application.trading_engine import TradingEngine
-from alchemiser.domain.portfolio.sleeves import PortfolioSpec
-from alchemiser.domain.redaction import Redactor
-from alchemiser.domain.symphony.builtins import BUILTIN_NAMES
-from alchemiser.domain.symphony.tree import Symphony
-from alchemiser.infrastructure.config.portfolio_file import load_portfolio
 from alchemiser.infrastructure.config.settings import Settings, load_settings
-from alchemiser.infrastructure.logging_setup import configure_logging
-from alchemiser.infrastructure.marketdata.cache_entry import CacheEntry
-from alchemiser.infrastructure.notifications.cooldown import FileCooldown
-from alchemiser.infrastructure.notifications.email import SmtpEmailNotifier
-from alchemiser.infrastructure.notifications.rendering import MessageRenderer
-from alchemiser.infrastructure.notifications.report_files import RunReportWriter
-from alchemiser.infrastructure.notifications.webhook import WebhookNotifier
 
+# Adapters and use cases are imported inside the factory that builds them: a command pays only
+# for what it uses (`--version` must not load pandas or SQLAlchemy; issue 16).
 if TYPE_CHECKING:
+    from alchemiser.application.error_handler import ErrorHandler
+    from alchemiser.application.notifications import NotificationDispatcher
+    from alchemiser.application.ports.autopilot_store import AutopilotStore
+    from alchemiser.application.ports.broker import Broker
+    from alchemiser.application.ports.calendar import TradingCalendar
+    from alchemiser.application.ports.clock import Clock
+    from alchemiser.application.ports.cycle_lock import CycleLock
+    from alchemiser.application.ports.halt import HaltSwitch
+    from alchemiser.application.ports.ledger import Ledger
+    from alchemiser.application.ports.market_data import MarketDataSource
+    from alchemiser.application.ports.notifier import Notifier
     from alchemiser.application.replay.service import ReplayService
+    from alchemiser.application.research.executor import ResearchExecutor
+    from alchemiser.application.risk_gate import RiskGate
     from alchemiser.application.services.trade import TradeService
+    from alchemiser.application.settings import RiskSettings
+    from alchemiser.application.trading_engine import TradingEngine
+    from alchemiser.domain.portfolio.sleeves import PortfolioSpec
+    from alchemiser.domain.redaction import Redactor
+    from alchemiser.domain.symphony.tree import Symphony
+    from alchemiser.infrastructure.marketdata.cache_entry import CacheEntry
+    from alchemiser.infrastructure.notifications.report_files import RunReportWriter
 
 __all__ = ["Settings", "load_settings", "portfolio_of", "redactor_for", "setup_logging"]
 
@@ -90,6 +85,8 @@ def research_executor(*, ray: str | None = None, workers: int | None = None) -> 
 
 
 def redactor_for(settings: Settings) -> Redactor:
+    from alchemiser.domain.redaction import Redactor
+
     return Redactor(settings.secret_values())
 
 
@@ -102,12 +99,17 @@ def secret_looking_values() -> list[str]:
 
 
 def setup_logging(settings: Settings, *, verbose: bool, quiet: bool) -> None:
+    from alchemiser.infrastructure.logging_setup import configure_logging
+
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     configure_logging(level=level, json_lines=settings.log_json, redactor=redactor_for(settings))
 
 
 def portfolio_of(settings: Settings, **overrides: Any) -> PortfolioSpec:
     """The configured sleeves (the portfolio file, or the default 0.3 / 0.5 / 0.2)."""
+    from alchemiser.domain.symphony.builtins import BUILTIN_NAMES
+    from alchemiser.infrastructure.config.portfolio_file import load_portfolio
+
     path = overrides.get("portfolio_file") or settings.portfolio_file  # None = not given
     return load_portfolio(path, BUILTIN_NAMES)
 
@@ -115,11 +117,15 @@ def portfolio_of(settings: Settings, **overrides: Any) -> PortfolioSpec:
 def risk_settings(settings: Settings, portfolio: PortfolioSpec) -> RiskSettings:
     """The effective risk limits: the settings' `risk`, overridden key by key by the portfolio
     file's `[risk]` table (per rule for `actions`)."""
+    from alchemiser.application.risk_gate import effective_risk
+
     return effective_risk(settings.risk, portfolio)
 
 
 def load_symphony(ref: str) -> Symphony:
     """A built-in strategy by name (nuclear, tecl, klm), else a `.clj`/JSON symphony file."""
+    from alchemiser.domain.symphony.builtins import BUILTIN_NAMES
+
     if ref.strip().lower() in BUILTIN_NAMES:
         from alchemiser.domain.symphony.builtins import builtin
 
@@ -135,6 +141,12 @@ def notification_dispatcher(
     now: Callable[[], dt.datetime] | None = None,
 ) -> NotificationDispatcher:
     """Every configured channel; an empty dispatcher when none is (nothing is sent)."""
+    from alchemiser.application.notifications import NotificationDispatcher
+    from alchemiser.infrastructure.notifications.cooldown import FileCooldown
+    from alchemiser.infrastructure.notifications.email import SmtpEmailNotifier
+    from alchemiser.infrastructure.notifications.rendering import MessageRenderer
+    from alchemiser.infrastructure.notifications.webhook import WebhookNotifier
+
     config = settings.notifications
     renderer = MessageRenderer(redactor_for(settings))
     notifiers: list[Notifier] = []
@@ -156,6 +168,9 @@ def notification_dispatcher(
 
 def run_report_writer(settings: Settings) -> RunReportWriter | None:
     """Writes run reports as HTML beside the ledger, unless switched off."""
+    from alchemiser.infrastructure.notifications.rendering import MessageRenderer
+    from alchemiser.infrastructure.notifications.report_files import RunReportWriter
+
     if not settings.notifications.write_report_files:
         return None
     return RunReportWriter(settings.reports_dir, MessageRenderer(redactor_for(settings)))
@@ -498,6 +513,7 @@ def trade_service(
     halt: HaltSwitch | None = None,
 ) -> TradeService:
     """The daily cycle with its report publishing, on `broker`."""
+    from alchemiser.application.error_handler import ErrorHandler
     from alchemiser.application.services.trade import TradeService
 
     errors = ErrorHandler(redactor_for(settings))
