@@ -2,43 +2,55 @@
 
 from __future__ import annotations
 
-from rich.table import Table
-
 from alchemiser.application.results.signal import SignalResult
 from alchemiser.domain.errors import ErrorCategory
 from alchemiser.interface.cli.output import console, err_console
+from alchemiser.interface.cli.render.lines import line
+from alchemiser.interface.cli.render.numbers import percent
 from alchemiser.interface.cli.render.risk import render_interventions
+from alchemiser.interface.cli.render.tables import FittedTable, number, text
 
 
 def render_signal(result: SignalResult, *, explain: bool) -> None:
     when = "no date" if result.as_of is None else result.as_of.isoformat()
     if result.synthetic:
         console.print(
-            f"[bold yellow]SYNTHETIC DATA[/] ({result.source}): simulated prices, not a market "
-            "signal.",
+            line(
+                ("SYNTHETIC DATA", "bold yellow"),
+                f" ({result.source}): simulated prices, not a market signal.",
+            ),
             highlight=False,
         )
     live = " · decision-time price as today's close" if result.live_price else ""
-    console.print(f"Signal as of [bold]{when}[/] · source {result.source}{live}", highlight=False)
+    console.print(
+        line("Signal as of ", (when, "bold"), f" · source {result.source}{live}"), highlight=False
+    )
     for sleeve in result.sleeves:
         if sleeve.ok:
             console.print(
-                f"\n[bold]{sleeve.sleeve}[/] · {sleeve.allocation:.0%} of the account · "
-                f"{sleeve.name} · {sleeve.as_of}",
+                line(
+                    "\n",
+                    (sleeve.sleeve, "bold"),
+                    f" · {percent(sleeve.allocation, 0)} of the account · "
+                    f"{sleeve.name} · {sleeve.as_of}",
+                ),
                 highlight=False,
             )
-            table = Table()
-            table.add_column("ticker", style="cyan")
-            table.add_column("weight", justify="right")
-            for ticker, weight in sleeve.weights.items():
-                table.add_row(ticker, f"{weight:.2%}")
-            console.print(table)
+            rows = [[ticker, percent(weight)] for ticker, weight in sleeve.weights.items()]
+            console.print(FittedTable([text("ticker", style="cyan"), number("weight")], rows))
         else:
-            console.print(f"[bold red]{sleeve.sleeve} failed:[/] {sleeve.error}", highlight=False)
+            console.print(
+                line((f"{sleeve.sleeve} failed:", "bold red"), f" {sleeve.error}"),
+                highlight=False,
+            )
             category = (sleeve.error_category or ErrorCategory.STRATEGY).value.upper()
             err_console.print(
-                f"[bold red]{category} error[/] in sleeve {sleeve.sleeve}: {sleeve.error}\n"
-                f"[yellow]What to do:[/] {sleeve.suggested_action}",
+                line(
+                    (f"{category} error", "bold red"),
+                    f" in sleeve {sleeve.sleeve}: {sleeve.error}\n",
+                    ("What to do:", "yellow"),
+                    f" {sleeve.suggested_action}",
+                ),
                 highlight=False,
                 soft_wrap=True,
             )
@@ -47,19 +59,19 @@ def render_signal(result: SignalResult, *, explain: bool) -> None:
                 console.print(str(step), markup=False, highlight=False)
     failed = [s.sleeve for s in result.sleeves if not s.ok]
     title = "Blended target" + ("" if result.complete else " (INCOMPLETE: failed sleeves missing)")
-    console.print(f"\n[bold]{title}[/]", highlight=False)
-    table = Table()
-    table.add_column("ticker", style="cyan")
-    table.add_column("weight", justify="right")
-    table.add_column("wanted by")
-    for line in result.target:
-        by = ", ".join(f"{s} {w:.2%}" for s, w in line.sleeves.items())
-        table.add_row(line.symbol, f"{line.weight:.2%}", by)
+    console.print(line("\n", (title, "bold")), highlight=False)
+    rows = [
+        [t.symbol, percent(t.weight), ", ".join(f"{s} {percent(w)}" for s, w in t.sleeves.items())]
+        for t in result.target
+    ]
     if result.cash > 1e-9:
         label = f"(failed: {', '.join(failed)})" if failed else "(unallocated)"
-        table.add_row(label, f"{result.cash:.2%}", "")
-    console.print(table)
+        rows.append([label, percent(result.cash), ""])
+    columns = [text("ticker", style="cyan"), number("weight"), text("wanted by")]
+    console.print(FittedTable(columns, rows))
     render_interventions(result.interventions, "Risk rules would change the target")
     if result.risk_target is not None and result.interventions:
-        adjusted = ", ".join(f"{t} {w:.2%}" for t, w in sorted(result.risk_target.items()))
-        console.print(f"Target after the rules: {adjusted or 'all cash'}", highlight=False)
+        adjusted = ", ".join(f"{t} {percent(w)}" for t, w in sorted(result.risk_target.items()))
+        console.print(
+            f"Target after the rules: {adjusted or 'all cash'}", highlight=False, markup=False
+        )
