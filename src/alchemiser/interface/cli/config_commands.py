@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import SecretStr
-from rich.table import Table
 from rich.text import Text
 
 from alchemiser import bootstrap
@@ -56,12 +55,11 @@ def show(json_output: JsonFlag = False) -> None:
     if json_output:
         print_json(data)
         return
-    table = Table(title="Effective settings", show_lines=False)
-    table.add_column("setting", style="cyan")
-    table.add_column("value")
-    for key, value in _flatten(data):
-        table.add_row(key, "" if value is None else str(value))
-    console.print(table)
+    from alchemiser.interface.cli.render.tables import FittedTable, text
+
+    rows = [[key, "" if value is None else str(value)] for key, value in _flatten(data)]
+    columns = [text("setting", style="cyan"), text("value")]
+    console.print(FittedTable(columns, rows, title="Effective settings"))
 
 
 @app.command()

@@ -45,10 +45,11 @@ def halt(
     if before is not None:
         console.print(
             f"Already halted since {state.since:%Y-%m-%d %H:%M} UTC by {state.source}: "
-            f"{state.reason} (kept)."
+            f"{state.reason} (kept).",
+            markup=False,
         )
         return
-    console.print(f"Trading halted: {state.reason}. `alchemiser resume` lifts it.")
+    console.print(f"Trading halted: {state.reason}. `alchemiser resume` lifts it.", markup=False)
 
 
 def resume(*, json_output: JsonFlag = False) -> None:
@@ -62,5 +63,6 @@ def resume(*, json_output: JsonFlag = False) -> None:
         return
     console.print(
         f"Resumed. The halt since {lifted.since:%Y-%m-%d %H:%M} UTC by {lifted.source} "
-        f"({lifted.reason}) is lifted."
+        f"({lifted.reason}) is lifted.",
+        markup=False,
     )

@@ -20,7 +20,6 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
 from alchemiser import bootstrap
 from alchemiser.application.error_handler import ErrorHandler
@@ -154,14 +153,16 @@ def _rows(result: ParityReport) -> list[tuple[str, str]]:
 
 
 def _render(result: ParityReport, report: Path | None) -> None:
-    table = Table(title="Replay vs backtest (parity)", show_header=False)
-    for key, value in _rows(result):
-        table.add_row(key, value)
-    console.print(table)
+    from alchemiser.interface.cli.render.tables import FittedTable, number, text
+
+    rows = [[key, value] for key, value in _rows(result)]
+    console.print(
+        FittedTable([text("measure"), number("value")], rows, title="Replay vs backtest (parity)")
+    )
     for run in result.runs_with_errors[:10]:
-        console.print(f"{run.session} {run.status}: {'; '.join(run.errors)[:200]}")
+        console.print(f"{run.session} {run.status}: {'; '.join(run.errors)[:200]}", markup=False)
     if report is not None:
-        console.print(f"report: {report}")
+        console.print(f"report: {report}", markup=False)
 
 
 def render_html(result: ParityReport) -> str:

@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from alchemiser import bootstrap
 from alchemiser.application.services.symphony import SymphonyService
@@ -90,19 +89,15 @@ def params(
     if json_output:
         print_json(rows)
         return
-    table = Table(title=f"{escape(space.symphony.name)}: {len(rows)} parameters")
-    table.add_column("address", no_wrap=True)
-    table.add_column("value", justify="right", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("in")
-    for row in rows:
-        table.add_row(
-            escape(str(row["address"])),
-            str(row["value"]),
-            str(row["kind"]),
-            escape(str(row["context"])),
-        )
-    console.print(table)
+    from alchemiser.interface.cli.render.tables import FittedTable, number, text
+
+    cells = [
+        [str(row["address"]), str(row["value"]), str(row["kind"]), str(row["context"])]
+        for row in rows
+    ]
+    columns = [text("address"), number("value"), text("kind"), text("in")]
+    title = f"{space.symphony.name}: {len(rows)} parameters"
+    console.print(FittedTable(columns, cells, title=title))
     console.print(
         "Group addresses name every use of one indicator, e.g. " + escape(_group_example(rows)),
         highlight=False,

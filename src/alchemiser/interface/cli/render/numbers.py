@@ -8,7 +8,7 @@ without trailing zeros (`10`, `0.5`, `12.345678`), a weight or return is a perce
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 Number = Decimal | float | int
 
@@ -19,8 +19,8 @@ def _decimal(value: Number) -> Decimal:
 
 
 def money(value: Number) -> str:
-    """`$12,345.67`, `-$3.50`: cents, thousands separated."""
-    amount = _decimal(value).quantize(Decimal("0.01"))
+    """`$12,345.67`, `-$3.50`: cents (half a cent rounds up, as on a statement)."""
+    amount = _decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     sign = "-" if amount < 0 else ""
     return f"{sign}${abs(amount):,.2f}"
 
