@@ -172,7 +172,8 @@ def _run(
     status = reader.read()
     console.print(
         f"Autopilot for {account}: next cycle {_when(status.next_run)}"
-        + (f" · HALTED: {status.halted.reason}" if status.halted else "")
+        + (f" · HALTED: {status.halted.reason}" if status.halted else ""),
+        markup=False,
     )
     with _signals(stop):
         try:

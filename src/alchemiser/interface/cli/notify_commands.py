@@ -13,6 +13,7 @@ from alchemiser.application.settings import NotificationEvent
 from alchemiser.domain.errors import NotificationError
 from alchemiser.interface.cli.options import JsonFlag
 from alchemiser.interface.cli.output import console, print_json
+from alchemiser.interface.cli.render.lines import line
 
 app = typer.Typer(help="Email and webhook notifications.", no_args_is_help=True)
 
@@ -53,7 +54,8 @@ def send_test(
         )
     else:
         for d in deliveries:
-            mark = "[green]sent[/]" if d.ok else f"[red]failed[/]: {d.detail}"
-            console.print(f"{d.channel}: {mark}")
+            mark = ("sent", "green") if d.ok else ("failed", "red")
+            detail = "" if d.ok else f": {d.detail}"
+            console.print(line(f"{d.channel}: ", mark, detail))
     if not all(d.ok for d in deliveries):
         raise typer.Exit(NotificationError.category.exit_code)
