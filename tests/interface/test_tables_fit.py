@@ -213,3 +213,20 @@ def test_messages_print_as_literal_text(capsys: pytest.CaptureFixture[str]) -> N
     shown += _run(capsys, ["resume"])
     # lines may wrap at spaces; the words, brackets included, must all be there
     assert " ".join(shown.split()).count(" ".join(reason.split())) == 3, shown
+
+
+@pytest.mark.parametrize("width", [80], indirect=True)
+def test_sweep_summary_and_a_wide_heatmap_keep_every_figure(
+    capsys: pytest.CaptureFixture[str], width: int, tmp_path: Path
+) -> None:
+    """21 values on one axis: the heat-map row is far wider than 80 columns."""
+    path = tmp_path / "spy_switch.clj"
+    path.write_text(_symphony("spy [switch]", "QQQ"), encoding="utf-8")
+    argv = ["sweep", str(path), "--param", "if[0].cond.rhs=30..70:2"]
+    argv += ["--start", "2023-01-03", "--end", "2023-06-30", "--workers", "1"]
+    shown = _run(capsys, argv)
+    result = json.loads(_run(capsys, [*argv, "--json"]))
+    assert _cut_cells(shown) == []
+    for variant in result["variants"]:
+        if variant["sharpe"] is not None:
+            assert f"{variant['sharpe']:.2f}" in shown

@@ -64,7 +64,10 @@ class FittedTable:
         mins = [self._min_width(i) for i in range(len(self.columns))]
         for n, chunk in enumerate(_chunks(mins, self.keys, options.max_width)):
             title = self.title if n == 0 or self.title is None else f"{self.title} (continued)"
-            yield self._table(chunk, mins, title)
+            table = self._table(chunk, mins, title)
+            if title is not None:  # a narrow chunk must not fold its title letter by letter
+                table.min_width = min(len(title), options.max_width)
+            yield table
 
     def _min_width(self, i: int) -> int:
         column = self.columns[i]
@@ -79,7 +82,7 @@ class FittedTable:
         return max(min(widest, _TEXT_MIN), min(longest_word, _TEXT_MIN), 1)
 
     def _table(self, chunk: list[int], mins: list[int], title: str | None) -> Table:
-        table = Table(title=title)
+        table = Table(title=None if title is None else Text(title))  # literal, like the cells
         for i in chunk:
             column = self.columns[i]
             table.add_column(
