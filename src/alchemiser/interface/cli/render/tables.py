@@ -62,6 +62,13 @@ class FittedTable:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         mins = [self._min_width(i) for i in range(len(self.columns))]
+        if sum(mins) + _PER_COLUMN * len(mins) + 1 > options.max_width:
+            # Stacked tables: the repeated key columns read best unwrapped, when there is room.
+            natural = [max([len(self.columns[i].header), *(r[i].cell_len for r in self.rows)])
+                       for i in range(self.keys)]  # fmt: skip
+            widest_other = max(mins[self.keys :], default=0)
+            if sum(natural) + widest_other + _PER_COLUMN * (self.keys + 1) + 1 <= options.max_width:
+                mins[: self.keys] = natural
         for n, chunk in enumerate(_chunks(mins, self.keys, options.max_width)):
             title = self.title if n == 0 or self.title is None else f"{self.title} (continued)"
             table = self._table(chunk, mins, title)
