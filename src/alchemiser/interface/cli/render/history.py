@@ -61,13 +61,13 @@ def render_record(record: RunRecord) -> None:
     if record.orders:
         console.print(orders_table(record.orders))
     if record.fills:
-        columns = [text("symbol"), text("phase"), text("side"), number("qty"), number("price")]
+        columns = [text("phase"), text("symbol"), text("side"), number("qty"), number("price")]
         columns.append(number("at"))
         rows = [
-            [f.symbol, f.phase.value, f.side, quantity(f.qty), price(f.price), f.at.isoformat()]
+            [f.phase.value, f.symbol, f.side, quantity(f.qty), price(f.price), f.at.isoformat()]
             for f in record.fills
         ]
-        console.print(FittedTable(columns, rows, title="Fills"))
+        console.print(FittedTable(columns, rows, title="Fills", keys=2))
     for stage in record.accounts:
         render_account(f"Account {stage.stage}", stage)
     for error in record.errors:

@@ -63,22 +63,22 @@ def sleeves_table(sleeves: list[SleeveSignalView]) -> FittedTable:
 
 
 def plan_table(plan: list[PlannedTradeView]) -> FittedTable:
-    columns = [text("symbol"), text("phase"), text("side")]
+    columns = [text("phase"), text("symbol"), text("side")]
     columns += [number("qty"), number("price"), number("value")]
     rows = [
-        [t.symbol, t.phase.value, t.side, quantity(t.qty), price(t.price), money(t.value)]
+        [t.phase.value, t.symbol, t.side, quantity(t.qty), price(t.price), money(t.value)]
         for t in plan
     ]
-    return FittedTable(columns, rows, title="Plan")
+    return FittedTable(columns, rows, title="Plan", keys=2)
 
 
 def orders_table(orders: list[OrderView]) -> FittedTable:
-    columns = [text("symbol"), text("phase"), text("side"), text("type"), number("qty")]
+    columns = [text("phase"), text("symbol"), text("side"), text("type"), number("qty")]
     columns += [number("limit"), text("status"), number("filled"), number("avg price")]
     rows = [
         [
-            o.symbol,
             o.phase.value,
+            o.symbol,
             o.side,
             o.order_type,
             quantity(o.qty),
@@ -89,4 +89,4 @@ def orders_table(orders: list[OrderView]) -> FittedTable:
         ]
         for o in orders
     ]
-    return FittedTable(columns, rows, title="Orders")
+    return FittedTable(columns, rows, title="Orders", keys=2)
