@@ -12,8 +12,13 @@ Price history is loaded once per sweep and shipped once per worker (pool initial
 store), so the figures are the engine's, not the data source's. On a machine shared with other
 work the parallel figures are pessimistic: compare them with `nproc` and the load average.
 
+`--only pool|ray` measures that executor against the single process (whose sample always runs,
+being the baseline). On Ray each worker process loads the job from the object store once
+(ray_cluster._JobCache): before, every task re-read it, and rebuilding the corpus's 62 symphony
+trees each time made the corpus run slow on Ray (see docs/decisions.md).
+
 Usage: .venv/bin/python benchmarks/sweep.py [--variants 1000] [--single-sample 150] [--no-ray]
-       [--skip-sweep] [--skip-corpus]
+       [--skip-sweep] [--skip-corpus] [--only single|pool|ray]
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import datetime as dt
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,7 +114,9 @@ def main() -> None:
     parser.add_argument("--skip-corpus", action="store_true")
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument(
-        "--only", choices=("single", "pool", "ray"), help="Measure one executor (no baseline)."
+        "--only",
+        choices=("single", "pool", "ray"),
+        help="Measure one executor against the single process.",
     )
     args = parser.parse_args()
     cores = os.cpu_count() or 1
@@ -123,9 +132,9 @@ def main() -> None:
     with _maybe_ray(use_ray, cores) as ray_address:
         if ray_address:
             executors.append(("local Ray", RayExecutor(ray_address), cores))
-        if args.only:
+        if args.only:  # the single process stays: every overhead is measured against it
             wanted = {"single": "single process", "pool": "local pool", "ray": "local Ray"}
-            executors = [e for e in executors if e[0] == wanted[args.only]]
+            executors = [e for e in executors if e[0] in ("single process", wanted[args.only])]
         if not args.skip_sweep:
             print(f"\n1. KLM over 20 years, {len(_grid(axes))} variants", flush=True)
         base = 0.0
@@ -160,23 +169,30 @@ def _grid(axes: tuple[Axis, ...]) -> list[int]:
     return list(range(len(axes[0].values) * len(axes[1].values) * len(axes[2].values)))
 
 
-class _NoRay:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_: object) -> None:
-        return None
-
-
-def _maybe_ray(enabled: bool, cpus: int):  # type: ignore[no-untyped-def]
+@contextmanager
+def _maybe_ray(enabled: bool, cpus: int) -> Iterator[str | None]:
+    """A local head node's address, or None (not asked, not installed, or it did not start:
+    on a heavily loaded machine Ray's agents can miss their start-up deadlines)."""
     if not enabled:
-        return _NoRay()
+        yield None
+        return
     try:
         import ray  # noqa: F401
     except ImportError:
         print("Ray is not installed (uv sync --extra ray): skipping the Ray figures")
-        return _NoRay()
-    return ray_head(cpus=cpus)
+        yield None
+        return
+    head = ray_head(cpus=cpus)
+    try:
+        address = head.__enter__()
+    except RuntimeError as exc:
+        print(f"Ray did not start, skipping the Ray figures: {str(exc).splitlines()[0]}")
+        yield None
+        return
+    try:
+        yield address
+    finally:
+        head.__exit__(None, None, None)
 
 
 if __name__ == "__main__":

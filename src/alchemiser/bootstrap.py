@@ -9,37 +9,47 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from alchemiser.application.error_handler import ErrorHandler
+from alchemiser.application.notifications import NotificationDispatcher
+from alchemiser.application.ports.autopilot_store import AutopilotStore
+from alchemiser.application.ports.broker import Broker
+from alchemiser.application.ports.calendar import TradingCalendar
+from alchemiser.application.ports.clock import Clock
+from alchemiser.application.ports.cycle_lock import CycleLock
+from alchemiser.application.ports.halt import HaltSwitch
+from alchemiser.application.ports.ledger import Ledger
+from alchemiser.application.ports.market_data import MarketDataSource
+from alchemiser.application.ports.notifier import Notifier
+from alchemiser.application.research.executor import ResearchExecutor
+from alchemiser.application.risk_gate import RiskGate, effective_risk
+from alchemiser.application.settings import RiskSettings
+from alchemiser.application.trading_engine import TradingEngine
+from alchemiser.domain.portfolio.sleeves import PortfolioSpec
+from alchemiser.domain.redaction import Redactor
+from alchemiser.domain.symphony.builtins import BUILTIN_NAMES
+from alchemiser.domain.symphony.tree import Symphony
+from alchemiser.domain.trading import MarketClock
+from alchemiser.infrastructure.config.portfolio_file import load_portfolio
 from alchemiser.infrastructure.config.settings import Settings, load_settings
+from alchemiser.infrastructure.logging_setup import configure_logging
+from alchemiser.infrastructure.marketdata.cache_entry import CacheEntry
+from alchemiser.infrastructure.notifications.cooldown import FileCooldown
+from alchemiser.infrastructure.notifications.email import SmtpEmailNotifier
+from alchemiser.infrastructure.notifications.rendering import MessageRenderer
+from alchemiser.infrastructure.notifications.report_files import RunReportWriter
+from alchemiser.infrastructure.notifications.webhook import WebhookNotifier
 
-# Adapters and use cases are imported inside the factory that builds them: a command pays only
-# for what it uses (`--version` must not load pandas or SQLAlchemy; issue 16).
 if TYPE_CHECKING:
-    from alchemiser.application.error_handler import ErrorHandler
-    from alchemiser.application.notifications import NotificationDispatcher
-    from alchemiser.application.ports.autopilot_store import AutopilotStore
-    from alchemiser.application.ports.broker import Broker
-    from alchemiser.application.ports.calendar import TradingCalendar
-    from alchemiser.application.ports.clock import Clock
-    from alchemiser.application.ports.cycle_lock import CycleLock
-    from alchemiser.application.ports.halt import HaltSwitch
-    from alchemiser.application.ports.ledger import Ledger
-    from alchemiser.application.ports.market_data import MarketDataSource
-    from alchemiser.application.ports.notifier import Notifier
+    from alchemiser.application.autopilot.runtime import AutopilotRuntime
+    from alchemiser.application.autopilot.status import StatusReader
     from alchemiser.application.replay.service import ReplayService
-    from alchemiser.application.research.executor import ResearchExecutor
-    from alchemiser.application.risk_gate import RiskGate
+    from alchemiser.application.results.config import EffectiveConfig
+    from alchemiser.application.services.signal import SignalService
     from alchemiser.application.services.trade import TradeService
-    from alchemiser.application.settings import RiskSettings
-    from alchemiser.application.trading_engine import TradingEngine
-    from alchemiser.domain.portfolio.sleeves import PortfolioSpec
-    from alchemiser.domain.redaction import Redactor
-    from alchemiser.domain.symphony.tree import Symphony
-    from alchemiser.infrastructure.marketdata.cache_entry import CacheEntry
-    from alchemiser.infrastructure.notifications.report_files import RunReportWriter
 
 __all__ = ["Settings", "load_settings", "portfolio_of", "redactor_for", "setup_logging"]
 
@@ -85,8 +95,6 @@ def research_executor(*, ray: str | None = None, workers: int | None = None) -> 
 
 
 def redactor_for(settings: Settings) -> Redactor:
-    from alchemiser.domain.redaction import Redactor
-
     return Redactor(settings.secret_values())
 
 
@@ -99,17 +107,12 @@ def secret_looking_values() -> list[str]:
 
 
 def setup_logging(settings: Settings, *, verbose: bool, quiet: bool) -> None:
-    from alchemiser.infrastructure.logging_setup import configure_logging
-
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     configure_logging(level=level, json_lines=settings.log_json, redactor=redactor_for(settings))
 
 
 def portfolio_of(settings: Settings, **overrides: Any) -> PortfolioSpec:
     """The configured sleeves (the portfolio file, or the default 0.3 / 0.5 / 0.2)."""
-    from alchemiser.domain.symphony.builtins import BUILTIN_NAMES
-    from alchemiser.infrastructure.config.portfolio_file import load_portfolio
-
     path = overrides.get("portfolio_file") or settings.portfolio_file  # None = not given
     return load_portfolio(path, BUILTIN_NAMES)
 
@@ -117,15 +120,11 @@ def portfolio_of(settings: Settings, **overrides: Any) -> PortfolioSpec:
 def risk_settings(settings: Settings, portfolio: PortfolioSpec) -> RiskSettings:
     """The effective risk limits: the settings' `risk`, overridden key by key by the portfolio
     file's `[risk]` table (per rule for `actions`)."""
-    from alchemiser.application.risk_gate import effective_risk
-
     return effective_risk(settings.risk, portfolio)
 
 
 def load_symphony(ref: str) -> Symphony:
     """A built-in strategy by name (nuclear, tecl, klm), else a `.clj`/JSON symphony file."""
-    from alchemiser.domain.symphony.builtins import BUILTIN_NAMES
-
     if ref.strip().lower() in BUILTIN_NAMES:
         from alchemiser.domain.symphony.builtins import builtin
 
@@ -141,12 +140,6 @@ def notification_dispatcher(
     now: Callable[[], dt.datetime] | None = None,
 ) -> NotificationDispatcher:
     """Every configured channel; an empty dispatcher when none is (nothing is sent)."""
-    from alchemiser.application.notifications import NotificationDispatcher
-    from alchemiser.infrastructure.notifications.cooldown import FileCooldown
-    from alchemiser.infrastructure.notifications.email import SmtpEmailNotifier
-    from alchemiser.infrastructure.notifications.rendering import MessageRenderer
-    from alchemiser.infrastructure.notifications.webhook import WebhookNotifier
-
     config = settings.notifications
     renderer = MessageRenderer(redactor_for(settings))
     notifiers: list[Notifier] = []
@@ -168,9 +161,6 @@ def notification_dispatcher(
 
 def run_report_writer(settings: Settings) -> RunReportWriter | None:
     """Writes run reports as HTML beside the ledger, unless switched off."""
-    from alchemiser.infrastructure.notifications.rendering import MessageRenderer
-    from alchemiser.infrastructure.notifications.report_files import RunReportWriter
-
     if not settings.notifications.write_report_files:
         return None
     return RunReportWriter(settings.reports_dir, MessageRenderer(redactor_for(settings)))
@@ -421,6 +411,37 @@ def replay_service(
     )
 
 
+def replay_settings(
+    settings: Settings, *, slippage_bps: float, data_dir: Path | None = None
+) -> Settings:
+    """The settings a replay runs under: the simulated broker's spread is twice the backtest's
+    slippage (a market fill pays half the spread, as the backtest pays its slippage), and the
+    replay's ledger lives under `data_dir` when given."""
+    from decimal import Decimal
+
+    update: dict[str, object] = {
+        "sim_broker": settings.sim_broker.model_copy(
+            update={"spread_bps": Decimal(repr(2 * slippage_bps))}
+        )
+    }
+    if data_dir is not None:
+        update["data_dir"] = data_dir
+    return settings.model_copy(update=update)
+
+
+def replay_fingerprint(
+    settings: Settings, portfolio: PortfolioSpec, start: dt.date, source: MarketDataSource
+) -> dict[str, Any]:
+    """What a replay's progress must match to be resumed (else it starts over)."""
+    return {
+        "portfolio": [(s.name, s.symphony, s.allocation) for s in portfolio.sleeves],
+        "start": start.isoformat(),
+        "source": source.name,
+        "sim_broker": settings.sim_broker.model_dump(mode="json"),
+        "rebalance": settings.rebalance.model_dump(mode="json"),
+    }
+
+
 def replay_dir(settings: Settings) -> Path:
     """Where a replay keeps its ledger, simulated account and progress."""
     return settings.data_dir / "replay"
@@ -460,6 +481,154 @@ def health_server(settings: Settings, port: int | None, **handlers: Any) -> Any:
     return HealthServer(settings.autopilot.host, chosen, **handlers)
 
 
+def autopilot_owner() -> str:
+    """How this process names itself to another autopilot that finds the lock held."""
+    import os
+    import socket
+
+    return f"alchemiser autopilot (pid {os.getpid()} on {socket.gethostname()})"
+
+
+def autopilot_status_reader(settings: Settings, account: str, clock: Clock) -> StatusReader:
+    """What the autopilot knows about `account`, from the ledger (`autopilot status`)."""
+    from alchemiser.application.autopilot.schedule import Schedule
+    from alchemiser.application.autopilot.sessions import RetryPolicy
+    from alchemiser.application.autopilot.status import StatusReader
+
+    calendar = trading_calendar()
+    auto = settings.autopilot
+    return StatusReader(
+        account=account,
+        store=autopilot_store(settings),
+        halt=halt_switch(settings, now=clock.now),
+        schedule=Schedule(calendar, settings.execution, auto),
+        now=clock.now,
+        close_of=calendar.close_time,
+        policy=RetryPolicy(auto.retry_initial_seconds, auto.retry_max_seconds, auto.max_retries),
+    )
+
+
+@contextmanager
+def _autopilot_broker(
+    settings: Settings,
+    name: str,
+    *,
+    live: bool,
+    market: MarketDataSource,
+    clock: Clock,
+    move: bool = True,
+) -> Iterator[Broker]:
+    """The configured broker; the simulated one is moved to the autopilot's clock for a cycle
+    (`move`), and left where it is for a mere look at its clock (health probes)."""
+    if name == "sim":
+        start = clock.now() if move else None
+        yield sim_broker(settings, market, now=clock.now, start_at=start)
+        return
+    with open_broker(settings, name, live=live, market=market) as chosen:
+        yield chosen
+
+
+def autopilot_runtime(
+    settings: Settings,
+    *,
+    broker: str,
+    live: bool,
+    portfolio_file: Path | None = None,
+    source: str | None = None,
+    port: int | None = None,
+) -> AutopilotRuntime:
+    """The autopilot of account (`broker`, `live`) wired from settings: scheduler, the cycle
+    `trade` runs, alerts, status, and the health server unless its port is 0."""
+    from alchemiser.application.autopilot.runtime import (
+        AutopilotRuntime,
+        account_name,
+        liveness_probe,
+        readiness_probe,
+        trade_cycle,
+    )
+    from alchemiser.application.autopilot.schedule import Schedule
+    from alchemiser.application.autopilot.service import Autopilot
+    from alchemiser.application.autopilot.stop import StopControl
+    from alchemiser.application.services.trade import TradeRequest
+
+    clock = system_clock()
+    account = account_name(broker, live)
+    errors = ErrorHandler(redactor_for(settings))
+    market = market_data_source(settings, source)
+    calendar = trading_calendar()
+    reader = autopilot_status_reader(settings, account, clock)
+    stop = StopControl()
+    spec = portfolio_of(settings, portfolio_file=portfolio_file)
+    request = TradeRequest(
+        portfolio=spec,
+        mode="sim" if broker == "sim" else ("live" if live else "paper"),
+        config=masked_config(settings, spec),
+    )
+
+    def cycle_broker() -> AbstractContextManager[Broker]:
+        return _autopilot_broker(settings, broker, live=live, market=market, clock=clock)
+
+    def broker_clock() -> MarketClock:
+        with _autopilot_broker(
+            settings, broker, live=live, market=market, clock=clock, move=False
+        ) as b:
+            return b.clock()
+
+    pilot = Autopilot(
+        account=account,
+        clock=clock,
+        calendar=calendar,
+        schedule=Schedule(calendar, settings.execution, settings.autopilot),
+        store=autopilot_store(settings),
+        halt=halt_switch(settings, now=clock.now),
+        run_cycle=trade_cycle(
+            cycle_broker,
+            lambda b: trade_service(settings, broker=b, market_data=market, portfolio=spec),
+            request,
+        ),
+        broker_clock=broker_clock,
+        market_data=market,
+        dispatcher=notification_dispatcher(settings, errors, now=clock.now),
+        errors=errors,
+        settings=settings.autopilot,
+        status=reader,
+        stop=stop,
+    )
+    chosen_port = settings.autopilot.port if port is None else port
+    server = None
+    if chosen_port:
+        server = health_server(
+            settings,
+            chosen_port,
+            status=reader.read,
+            healthy=liveness_probe(pilot, clock, settings.autopilot.tick_seconds),
+            ready=readiness_probe(pilot, broker_clock, market, clock),
+        )
+    return AutopilotRuntime(account=account, pilot=pilot, status=reader, stop=stop, server=server)
+
+
+def signal_service(settings: Settings, market: MarketDataSource) -> SignalService:
+    """Today's (or an as-of date's) signal; "today" is the New York date, the exchange's."""
+    from zoneinfo import ZoneInfo
+
+    from alchemiser.application.services.signal import SignalService
+    from alchemiser.application.strategy_manager import StrategyManager
+
+    new_york = ZoneInfo("America/New_York")
+
+    def today() -> dt.date:
+        return dt.datetime.now(new_york).date()
+
+    return SignalService(
+        StrategyManager(
+            market, load_symphony, history_years=settings.market_data.history_years, today=today
+        ),
+        trading_calendar(),
+        use_live_price=settings.market_data.use_live_price,
+        today=today,
+    )
+
+
 # -- use cases (issue 12): the services the CLI calls --------------------------------------------
 @contextmanager
 def open_broker(
@@ -490,18 +659,22 @@ def open_broker(
             close()
 
 
-def masked_config(settings: Settings) -> dict[str, Any]:
-    """The settings as stored with a run: every secret value replaced by *** (SPEC §9)."""
-    redact = redactor_for(settings)
+def effective_config(settings: Settings, portfolio: PortfolioSpec | None = None) -> EffectiveConfig:
+    """The effective settings and portfolio, every secret masked (`config show`)."""
+    from alchemiser.application.services.config_show import effective_config as build
 
-    def masked(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: masked(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [masked(v) for v in value]
-        return redact(value) if isinstance(value, str) else value
+    return build(
+        settings,
+        portfolio if portfolio is not None else portfolio_of(settings),
+        ledger_url=settings.ledger_url_masked,
+        secrets=settings.secret_values(),
+    )
 
-    return masked(settings.model_dump(mode="json"))  # type: ignore[no-any-return]
+
+def masked_config(settings: Settings, portfolio: PortfolioSpec | None = None) -> dict[str, Any]:
+    """What a run stores as its config (SPEC §9): the same masked view `config show` prints,
+    with the portfolio the run actually trades."""
+    return effective_config(settings, portfolio).model_dump(mode="json")
 
 
 def trade_service(
@@ -513,7 +686,6 @@ def trade_service(
     halt: HaltSwitch | None = None,
 ) -> TradeService:
     """The daily cycle with its report publishing, on `broker`."""
-    from alchemiser.application.error_handler import ErrorHandler
     from alchemiser.application.services.trade import TradeService
 
     errors = ErrorHandler(redactor_for(settings))

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from alchemiser import bootstrap
 from tests.autopilot.conftest import email_to, et
 from tests.notifications.conftest import SmtpServer
+from tests.results.schema_check import validate_against_schema
 
 
 def _json(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
@@ -26,7 +27,10 @@ def test_trade_refuses_while_halted_and_trades_after_resume(
     from alchemiser.interface.cli.main import main
 
     assert main(["halt", "--reason", "broker maintenance", "--json"]) == 0
-    halted = _json(capsys)["halted"]
+    first = _json(capsys)
+    validate_against_schema("halt", first)
+    assert first["already_halted"] is False
+    halted = first["halted"]
     assert isinstance(halted, dict)
     assert halted["reason"] == "broker maintenance"
     assert halted["source"] == "operator"
@@ -48,9 +52,13 @@ def test_trade_refuses_while_halted_and_trades_after_resume(
     assert _json(capsys)["halted"]["reason"] == "broker maintenance"  # type: ignore[index]
 
     assert main(["resume", "--json"]) == 0
-    assert _json(capsys)["resumed"]["reason"] == "broker maintenance"  # type: ignore[index]
+    lifted = _json(capsys)
+    validate_against_schema("resume", lifted)
+    assert lifted["resumed"]["reason"] == "broker maintenance"  # type: ignore[index]
     assert main(["resume", "--json"]) == 0
-    assert _json(capsys)["resumed"] is None
+    nothing = _json(capsys)
+    validate_against_schema("resume", nothing)
+    assert nothing["resumed"] is None
 
     assert main(["trade", "--yes", "--json"]) == 0
     traded = _json(capsys)

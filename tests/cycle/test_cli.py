@@ -102,7 +102,7 @@ def test_secrets_never_reach_the_ledger(
     _, detail = _json(capsys, ["history", "--run", result["run_id"], "--json"])
     text = json.dumps(detail)
     assert "PKSECRETKEY123456" not in text and "verysecretvalue987654" not in text
-    masked = detail["config"]["alpaca_api_key"]
+    masked = detail["config"]["settings"]["alpaca_api_key"]
     assert masked and set(masked) == {"*"}
 
 

@@ -172,8 +172,9 @@ class TestConfigCommands:
         for text in (table, json.dumps(data)):
             assert "super-secret-value-42" not in text
             assert "PKVISIBLEKEY" not in text
-        assert data["alpaca_secret_key"] == "***"
-        assert data["portfolio"]["sleeves"]["tecl"]["allocation"] == 0.5
+        assert data["settings"]["alpaca_secret_key"] == "***"
+        sleeves = {s["sleeve"]: s for s in data["portfolio"]["sleeves"]}
+        assert sleeves["tecl"]["allocation"] == 0.5
 
     def test_check_ok(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["config", "check"]) == 0

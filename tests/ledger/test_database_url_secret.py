@@ -24,8 +24,10 @@ def test_config_show_masks_the_password(
     assert main(["config", "show", "--json"]) == 0
     out = capsys.readouterr().out
     shown = json.loads(out)
-    assert shown["database_url"] == "postgresql+psycopg://alice:***@db.example:5433/ledger"
-    assert shown["ledger_url"] == shown["database_url"]
+    assert (
+        shown["settings"]["database_url"] == "postgresql+psycopg://alice:***@db.example:5433/ledger"
+    )
+    assert shown["ledger_url"] == shown["settings"]["database_url"]
     assert "t0p-s3cr" not in out
     settings = load_settings()
     assert "t0p-s3cr" not in repr(settings) and "t0p-s3cr" not in str(settings.database_url)
@@ -53,3 +55,12 @@ def test_a_runs_stored_config_has_no_password(
     stored = json.dumps(run.config)
     assert "t0p-s3cr" not in stored
     assert f"{postgres.user}:***@127.0.0.1:{postgres.port}" in stored
+    # the stored config is what `config show` prints, with the portfolio the run traded
+    assert run.config["ledger_url"] == run.config["settings"]["database_url"]
+    assert run.config["portfolio"]["sleeves"] == [
+        {"sleeve": "tecl", "symphony": "tecl", "allocation": 1.0}
+    ]
+    assert main(["history", "--run", run.run_id, "--json"]) == 0
+    shown = capsys.readouterr().out
+    assert "t0p-s3cr" not in shown
+    assert [s["symphony"] for s in json.loads(shown)["sleeves"]] == ["tecl"]

@@ -34,6 +34,7 @@ from tests.notifications.conftest import (
     Webhook,
     free_port,
 )
+from tests.results.schema_check import validate_against_schema
 
 
 def _email(server: SmtpServer, **overrides: object) -> SmtpEmailNotifier:
@@ -245,12 +246,12 @@ class TestNotifyCommand:
         monkeypatch.setenv("ALCHEMISER_NOTIFICATIONS__WEBHOOK__URL", webhook.url)
         assert main(["notify", "test", "--json"]) == 0
         result = json.loads(capsys.readouterr().out)
-        assert result == {
-            "deliveries": [
-                {"channel": "email", "ok": True, "detail": ""},
-                {"channel": "webhook", "ok": True, "detail": ""},
-            ]
-        }
+        validate_against_schema("notify-test", result)
+        assert result["ok"] is True
+        assert result["deliveries"] == [
+            {"channel": "email", "ok": True, "detail": ""},
+            {"channel": "webhook", "ok": True, "detail": ""},
+        ]
         (message,) = smtp_server.inbox.messages
         assert message["Subject"] == "[Alchemiser] Test notification"
         assert webhook.received[0]["event"] == "test"
@@ -264,9 +265,18 @@ class TestNotifyCommand:
         monkeypatch.setenv("ALCHEMISER_NOTIFICATIONS__EMAIL__RECIPIENTS", '["me@example.test"]')
         assert main(["notify", "test"]) == ErrorCategory.NOTIFICATION.exit_code
         assert "email: failed" in capsys.readouterr().out
+        assert main(["notify", "test", "--json"]) == ErrorCategory.NOTIFICATION.exit_code
+        result = json.loads(capsys.readouterr().out)
+        validate_against_schema("notify-test", result)
+        assert result["ok"] is False
+        assert [(d["channel"], d["ok"]) for d in result["deliveries"]] == [("email", False)]
+        assert result["deliveries"][0]["detail"]
 
-    def test_nothing_configured(self) -> None:
+    def test_nothing_configured(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert main(["notify", "test"]) == ErrorCategory.NOTIFICATION.exit_code
+        capsys.readouterr()
+        assert main(["notify", "test", "--json"]) == ErrorCategory.NOTIFICATION.exit_code
+        validate_against_schema("error", json.loads(capsys.readouterr().out))
 
 
 def test_notification_fingerprint_ignores_time_for_alerts(report: RunResult) -> None:

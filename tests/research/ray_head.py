@@ -25,6 +25,8 @@ LOOPBACK_ENV = {
     "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
     "RAY_USAGE_STATS_ENABLED": "0",
     "RAY_AUTH_MODE": "disabled",  # a throwaway cluster on loopback, owned by this process
+    # a machine loaded by other work needs longer than Ray's default 30 s to register the node
+    "RAY_raylet_start_wait_time_s": "120",
 }
 # Ray reads these when it is imported: set them before anything imports it in this process.
 for _key, _value in LOOPBACK_ENV.items():

@@ -13,6 +13,7 @@ import pytest
 from alchemiser.domain.research.parameters import ParameterSpace
 from alchemiser.domain.symphony.parser import parse_clj
 from alchemiser.interface.cli.main import main
+from tests.results.schema_check import validate_against_schema
 
 SYMPHONY = """
 (defsymphony "spy switch" {:rebalance-frequency :daily}
@@ -41,6 +42,7 @@ def test_params_json_lists_address_and_value(
     capsys: pytest.CaptureFixture[str], symphony_file: Path
 ) -> None:
     rows = _run(capsys, ["symphony", "params", str(symphony_file), "--json"])
+    validate_against_schema("symphony-params", rows)
     assert rows == [
         {
             "address": "if[0].cond.lhs.window",
@@ -86,6 +88,8 @@ def test_sweep_json_parquet_and_report(
         ],
     )
     assert isinstance(payload, dict)
+    validate_against_schema("sweep", payload)
+    assert payload["out"] == str(out) and payload["report"] == str(report)
     frame = pd.read_parquet(out)
     assert len(payload["variants"]) == len(frame) == 9
     assert list(frame["param:if[0].cond.rhs"]) == [45, 50, 55] * 3
@@ -110,7 +114,9 @@ def test_many_files_each_equal_their_own_backtest(
     argv = ["backtest", str(symphony_file), str(other), str(broken), *WINDOW, "--workers", "1"]
     got = main([*argv, "--out", str(out), "--json"])
     payload = json.loads(capsys.readouterr().out)
+    validate_against_schema("backtest-many", payload)
     assert got == 13  # a file that cannot be parsed fails the command (strategy error)
+    assert payload["ok"] is False
     rows = {Path(r["symphony"]).name: r for r in payload["files"]}
     assert rows["broken.clj"]["error"] and "broken.clj" in rows["broken.clj"]["error"]
     frame = pd.read_parquet(out)

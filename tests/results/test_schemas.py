@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from alchemiser.application.results import PUBLISHED
+from alchemiser.application.results import PUBLISHED, PUBLISHED_LISTS
 from alchemiser.application.results.schemas import schema_texts
 from alchemiser.domain.errors import ErrorCategory
 from alchemiser.interface.cli.main import main
@@ -38,6 +38,13 @@ def test_every_schema_is_valid_and_versioned(name: str) -> None:
     Draft202012Validator.check_schema(schema)
     assert schema["properties"]["schema_version"]["const"] == 1
     assert "schema_version" in schema["required"]
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED_LISTS))
+def test_every_list_schema_is_valid_and_versioned(name: str) -> None:
+    schema = json.loads((SCHEMAS / f"{name}.json").read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    assert schema["type"] == "array" and schema["x-schema-version"] == 1
 
 
 def _validate(name: str, document: Any) -> None:
@@ -77,6 +84,12 @@ def test_trade_status_history_outputs_validate(
     assert code == 0
     _validate("run-record", record)
     assert record["fills"] and record["accounts"]
+    # the default portfolio (SPEC §5: nuclear .3, tecl .5, klm .2), as the run recorded it
+    assert {s["sleeve"]: (s["symphony"], s["allocation"]) for s in record["sleeves"]} == {
+        "nuclear": ("nuclear", 0.3),
+        "tecl": ("tecl", 0.5),
+        "klm": ("klm", 0.2),
+    }
 
     # A run that fails (a sleeve without prices stops it before any order) is still a run.
     broken = tmp_path / "broken.clj"

@@ -7,7 +7,8 @@ executors as a sweep; a file that fails to parse or to backtest gets a row sayin
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from alchemiser.application.backtest.backtester import BacktestConfig
 from alchemiser.application.ports.market_data import MarketDataSource
@@ -15,6 +16,8 @@ from alchemiser.application.research.executor import Progress, ResearchExecutor
 from alchemiser.application.research.models import BatchBacktestResult, VariantResult
 from alchemiser.application.research.sweep import load_history
 from alchemiser.application.research.work import ResearchJob, ResearchTask
+from alchemiser.domain.errors import AlchemiserError
+from alchemiser.domain.portfolio.sleeves import SYMPHONY_SUFFIXES
 from alchemiser.domain.symphony.tree import Symphony
 
 
@@ -22,6 +25,25 @@ class BatchBacktestService:
     def __init__(self, executor: ResearchExecutor, market: MarketDataSource) -> None:
         self._executor = executor
         self._market = market
+
+    def run_files(
+        self,
+        refs: Sequence[str],
+        load_symphony: Callable[[str], Symphony],
+        config: BacktestConfig,
+        *,
+        progress: Progress | None = None,
+    ) -> BatchBacktestResult:
+        """The command line's files and folders: each readable symphony backtested, each
+        unreadable one a row saying why (in the order given)."""
+        symphonies: dict[str, Symphony] = {}
+        unreadable: dict[str, str] = {}
+        for ref in symphony_files(refs):
+            try:
+                symphonies[ref] = load_symphony(ref)
+            except AlchemiserError as exc:
+                unreadable[ref] = str(exc)
+        return self.run(symphonies, config, unreadable=unreadable, progress=progress)
 
     def run(
         self,
@@ -59,3 +81,17 @@ class BatchBacktestService:
             synthetic=synthetic,
             source=source,
         )
+
+
+def symphony_files(refs: Sequence[str]) -> list[str]:
+    """A folder stands for the symphony files in it (sorted); duplicates are dropped."""
+    out: list[str] = []
+    for ref in refs:
+        folder = Path(ref)
+        if folder.is_dir():
+            out.extend(
+                str(p) for p in sorted(folder.iterdir()) if p.suffix.lower() in SYMPHONY_SUFFIXES
+            )
+        else:
+            out.append(ref)
+    return list(dict.fromkeys(out))

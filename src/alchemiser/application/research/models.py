@@ -141,16 +141,6 @@ class SweepResult(BaseModel):
     synthetic: bool = False
     source: str = ""
 
-    def to_json(self) -> dict[str, object]:
-        """The `--json` payload: `variants` (the rows, without curves) and `best` (the row)."""
-        payload = self.model_dump(exclude={"variants"})
-        payload["variants"] = [
-            v.model_dump(exclude={"equity", "equity_dates"}) for v in self.variants
-        ]
-        payload["best"] = None if self.best is None else payload["variants"][self.best]
-        payload["best_index"] = self.best
-        return payload
-
 
 class BatchBacktestResult(BaseModel):
     """`alchemiser backtest FILE…`: one row per file."""
@@ -164,11 +154,3 @@ class BatchBacktestResult(BaseModel):
     end: str | None
     synthetic: bool
     source: str
-
-    def to_json(self) -> dict[str, object]:
-        payload = self.model_dump(exclude={"rows"})
-        payload["files"] = [
-            r.model_dump(exclude={"equity", "equity_dates", "parameters"}) for r in self.rows
-        ]
-        payload["ok"] = all(r.ok for r in self.rows)
-        return payload

@@ -5,13 +5,26 @@ the run report and the dashboard. Their JSON schemas are published in `docs/sche
 from __future__ import annotations
 
 from alchemiser.application.results.backtest import BacktestSummary
-from alchemiser.application.results.common import SCHEMA_VERSION, Phase, Result, RunStatus
-from alchemiser.application.results.config import ConfigCheckResult
+from alchemiser.application.results.common import (
+    SCHEMA_VERSION,
+    Phase,
+    Record,
+    Result,
+    RunStatus,
+)
+from alchemiser.application.results.config import ConfigCheckResult, EffectiveConfig
 from alchemiser.application.results.data import BarsResult, DataFetchResult, DataStatusResult
 from alchemiser.application.results.error import ErrorEnvelope
+from alchemiser.application.results.halt import HaltResult, ResumeResult
 from alchemiser.application.results.history import RunList, RunRecord
 from alchemiser.application.results.indicator import IndicatorResult
+from alchemiser.application.results.notify import NotifyTestResult
 from alchemiser.application.results.replay import ParityReport
+from alchemiser.application.results.research import (
+    BatchBacktestSummary,
+    ParameterView,
+    SweepSummary,
+)
 from alchemiser.application.results.run import RunResult
 from alchemiser.application.results.signal import SignalResult
 from alchemiser.application.results.status import StatusResult
@@ -31,30 +44,51 @@ PUBLISHED: dict[str, type[Result]] = {
     "data-fetch": DataFetchResult,
     "data-bars": BarsResult,
     "config-check": ConfigCheckResult,
+    "config": EffectiveConfig,
     "error": ErrorEnvelope,
     "replay": ParityReport,
+    "notify-test": NotifyTestResult,
+    "sweep": SweepSummary,
+    "backtest-many": BatchBacktestSummary,
+    "halt": HaltResult,
+    "resume": ResumeResult,
 }
 """Schema file name (docs/schemas/<name>.json) → model."""
 
+PUBLISHED_LISTS: dict[str, type[Record]] = {
+    "symphony-params": ParameterView,
+}
+"""Outputs that are a bare JSON list of records, because the interface fixed them so
+(`symphony params --json`, issue 18): the schema is an array of the record; the version is the
+schema file's `x-schema-version`."""
+
 __all__ = [
     "PUBLISHED",
+    "PUBLISHED_LISTS",
     "SCHEMA_VERSION",
     "BacktestSummary",
     "BarsResult",
+    "BatchBacktestSummary",
     "ConfigCheckResult",
     "DataFetchResult",
     "DataStatusResult",
+    "EffectiveConfig",
     "ErrorEnvelope",
+    "HaltResult",
     "IndicatorResult",
+    "NotifyTestResult",
+    "ParameterView",
     "ParityReport",
     "Phase",
     "Result",
+    "ResumeResult",
     "RunList",
     "RunRecord",
     "RunResult",
     "RunStatus",
     "SignalResult",
     "StatusResult",
+    "SweepSummary",
     "SymphonyCheckResult",
     "SymphonyConversion",
 ]

@@ -58,3 +58,10 @@ class ParityReport(Result):
     runs_with_errors: list[RunWithErrors] = Field(default_factory=list)
     equity: dict[str, list[float]] = Field(default_factory=dict)
     """`replay` and `backtest` curves on the replayed sessions."""
+
+    def gap_exceeds(self, limit_bp: float) -> bool:
+        """`--fail-above`: the final equity gap or the tracking error is beyond `limit_bp`."""
+        return (
+            abs(self.parity.final_equity_gap_bp) > limit_bp
+            or self.parity.tracking_error_bp > limit_bp
+        )

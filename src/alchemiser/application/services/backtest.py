@@ -100,27 +100,39 @@ class BacktestService:
         return summary_of(result, options)
 
     def config(self, options: BacktestOptions) -> BacktestConfig:
-        benchmark = options.benchmark.strip().upper()
-        return BacktestConfig(
-            start=options.start,
-            history_start=self.history_start(options.start),
-            end=options.end,
-            capital=options.capital,
-            costs=CostModel(slippage_bps=options.slippage_bps, fees=options.fees),
-            rebalance=parse_policy(options.rebalance) if options.rebalance else None,
-            benchmark=None if benchmark == "NONE" else benchmark,
-            sleeve_rebalance=_sleeve_rebalance(options.sleeve_rebalance),
-            risk=options.risk,
-        )
+        return backtest_config(options, history_years=self._history_years, today=self._today())
 
     def history_start(self, start: dt.date | None) -> dt.date | None:
-        """The source's default history (`history_years`), extended back when the backtest
-        starts earlier, so indicators still get WARMUP_YEARS of warm-up."""
-        if start is None:
-            return None
-        wanted = start - dt.timedelta(days=round(365.25 * WARMUP_YEARS))
-        default = self._today() - dt.timedelta(days=round(365.25 * self._history_years))
-        return wanted if wanted < default else None
+        return history_start(start, history_years=self._history_years, today=self._today())
+
+
+def backtest_config(
+    options: BacktestOptions, *, history_years: int, today: dt.date
+) -> BacktestConfig:
+    """The engine's settings from the command's options (also what a sweep's variants and a
+    many-file backtest use, so each is backtested exactly as `backtest` would)."""
+    benchmark = options.benchmark.strip().upper()
+    return BacktestConfig(
+        start=options.start,
+        history_start=history_start(options.start, history_years=history_years, today=today),
+        end=options.end,
+        capital=options.capital,
+        costs=CostModel(slippage_bps=options.slippage_bps, fees=options.fees),
+        rebalance=parse_policy(options.rebalance) if options.rebalance else None,
+        benchmark=None if benchmark == "NONE" else benchmark,
+        sleeve_rebalance=_sleeve_rebalance(options.sleeve_rebalance),
+        risk=options.risk,
+    )
+
+
+def history_start(start: dt.date | None, *, history_years: int, today: dt.date) -> dt.date | None:
+    """The source's default history (`history_years`), extended back when the backtest starts
+    earlier, so indicators still get WARMUP_YEARS of warm-up."""
+    if start is None:
+        return None
+    wanted = start - dt.timedelta(days=round(365.25 * WARMUP_YEARS))
+    default = today - dt.timedelta(days=round(365.25 * history_years))
+    return wanted if wanted < default else None
 
 
 def summary_of(result: BacktestResult, options: BacktestOptions) -> BacktestSummary:

@@ -1,18 +1,25 @@
 """The `history` use case: the runs in the ledger, and everything recorded for one of them.
 
-The ledger's read view is JSON-ready text (exact decimals as strings); it is validated here into
-the same records `trade` publishes, so one order, fill or account looks alike in both.
+The ledger's typed read model (`RunDetail`) is mapped here into the same records `trade`
+publishes, so one order, fill or account looks alike in both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any, TypeVar
 
-from alchemiser.application.ports.ledger import Ledger, RunSummary
+from pydantic import ValidationError
+
+from alchemiser.application.ports.ledger import (
+    AccountRecord,
+    Ledger,
+    RunSummary,
+    SleeveSignalRecord,
+)
 from alchemiser.application.results.account import PositionView
 from alchemiser.application.results.common import Record
+from alchemiser.application.results.config import PortfolioConfigView
 from alchemiser.application.results.history import (
     AccountStageView,
     FillView,
@@ -39,32 +46,42 @@ class HistoryService:
         return RunList(runs=[_summary_view(r) for r in self._ledger.runs(limit)])
 
     def run(self, run_id: str) -> RunRecord:
-        found = self._ledger.run_detail(run_id)
-        summary = self._ledger.run(run_id)
-        if found is None or summary is None:
+        detail = self._ledger.run_detail(run_id)
+        if detail is None:
             raise ConfigurationError(
                 f"no run {run_id!r} in the ledger",
                 context={"run_id": run_id},
                 suggested_action="List runs with `alchemiser history`.",
             )
-        detail = found.as_json()  # the typed read model as JSON-ready text, validated below
+        config = dict(detail.run.config)
+        symphonies = _symphonies(config)
         return RunRecord(
-            run=_summary_view(summary),
-            config=dict(detail["run"].get("config") or {}),
-            events=[_pick(RunEventView, e) for e in detail["events"]],
-            sleeves=[_sleeve(s) for s in detail["signals"]],
+            run=_summary_view(detail.run),
+            config=config,
+            events=[_pick(RunEventView, e) for e in detail.events],
+            sleeves=[_sleeve(s, symphonies.get(s.sleeve)) for s in detail.signals],
             target=target_lines(
-                {t["symbol"]: t["weight"] for t in detail["target"]},
-                {t["symbol"]: t["attribution"] for t in detail["target"]},
+                {t.symbol: t.weight for t in detail.target},
+                {t.symbol: t.attribution for t in detail.target},
             ),
-            plan=[_pick(PlannedTradeView, p) for p in detail["plan"]],
-            orders=[_pick(OrderView, o) for o in detail["orders"]],
-            order_events=[_pick(OrderEventView, e) for e in detail["order_events"]],
-            fills=[_pick(FillView, f) for f in detail["fills"]],
-            accounts=[_account(a) for a in detail["accounts"]],
-            errors=[error_view(e["record"]) for e in detail["errors"]],
-            sleeve_trades=[_pick(SleeveTradeView, t) for t in detail["sleeve_trades"]],
+            plan=[_pick(PlannedTradeView, p) for p in detail.plan],
+            orders=[_pick(OrderView, o) for o in detail.orders],
+            order_events=[_pick(OrderEventView, e) for e in detail.order_events],
+            fills=[_pick(FillView, f) for f in detail.fills],
+            accounts=[_account(a) for a in detail.accounts],
+            errors=[error_view(e.record) for e in detail.errors],
+            sleeve_trades=[_pick(SleeveTradeView, t) for t in detail.sleeve_trades],
         )
+
+
+def _symphonies(config: Mapping[str, Any]) -> dict[str, str]:
+    """Sleeve → symphony, from the portfolio the run stored with its config (runs recorded
+    before the config carried it have none: their sleeves show `symphony: null`)."""
+    try:
+        portfolio = PortfolioConfigView.model_validate(config.get("portfolio"))
+    except ValidationError:
+        return {}
+    return {s.sleeve: s.symphony for s in portfolio.sleeves}
 
 
 def _summary_view(run: RunSummary) -> RunSummaryView:
@@ -84,23 +101,25 @@ def _summary_view(run: RunSummary) -> RunSummaryView:
     )
 
 
-def _pick(model: type[_R], row: Mapping[str, Any]) -> _R:
-    """The row's columns the record publishes (ledger-internal columns are left out)."""
-    return model.model_validate({k: row[k] for k in model.model_fields if k in row})
+def _pick(model: type[_R], record: object) -> _R:
+    """The read model's fields the record publishes (ledger-internal ones are left out)."""
+    return model.model_validate(
+        {k: getattr(record, k) for k in model.model_fields if hasattr(record, k)}
+    )
 
 
-def _sleeve(row: Mapping[str, Any]) -> SleeveSignalView:
+def _sleeve(record: SleeveSignalRecord, symphony: str | None) -> SleeveSignalView:
     return SleeveSignalView(
-        sleeve=row["sleeve"],
-        symphony=None,
+        sleeve=record.sleeve,
+        symphony=symphony,
         name=None,
-        allocation=row["allocation"],
-        ok=row["ok"],
+        allocation=record.allocation,
+        ok=record.ok,
         as_of=None,
         warmed_up=None,
-        weights=dict(row["weights"] or {}),
-        explanation=[_explanation(step) for step in row.get("explanation") or []],
-        error=row.get("error"),
+        weights=dict(record.weights or {}),
+        explanation=[_explanation(step) for step in record.explanation or []],
+        error=record.error,
     )
 
 
@@ -118,23 +137,23 @@ def _explanation(step: Mapping[str, Any]) -> ExplanationLine:
     )
 
 
-def _account(row: Mapping[str, Any]) -> AccountStageView:
-    equity = Decimal(row["equity"])
+def _account(record: AccountRecord) -> AccountStageView:
+    equity = record.equity
     return AccountStageView(
-        stage=row["stage"],
-        at=row["at"],
+        stage=record.stage,
+        at=record.at,
         equity=equity,
-        cash=Decimal(row["cash"]),
-        buying_power=Decimal(row["buying_power"]),
+        cash=record.cash,
+        buying_power=record.buying_power,
         positions=[
             PositionView(
-                symbol=p["symbol"],
-                qty=Decimal(p["qty"]),
-                market_price=Decimal(p["market_price"]),
-                market_value=Decimal(p["market_value"]),
-                avg_entry_price=Decimal(p["avg_entry_price"]),
-                weight=float(Decimal(p["market_value"]) / equity) if equity else None,
+                symbol=p.symbol,
+                qty=p.qty,
+                market_price=p.market_price,
+                market_value=p.market_value,
+                avg_entry_price=p.avg_entry_price,
+                weight=float(p.market_value / equity) if equity else None,
             )
-            for p in row["positions"]
+            for p in record.positions
         ],
     )

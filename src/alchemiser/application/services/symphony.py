@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from alchemiser.application.results.research import ParameterView
 from alchemiser.application.results.symphony import (
     IndicatorUse,
     ProblemView,
@@ -110,3 +111,10 @@ def _problem(problem: Problem, source: str) -> ProblemView:
     return ProblemView(
         message=problem.message, line=line, column=column, text=problem.render(source)
     )
+
+
+def symphony_parameters(symphony: Symphony) -> list[ParameterView]:
+    """Every numeric literal with its sweep address (`alchemiser symphony params`)."""
+    from alchemiser.domain.research.parameters import ParameterSpace
+
+    return [ParameterView.model_validate(p.as_dict()) for p in ParameterSpace(symphony).parameters]

@@ -7,34 +7,18 @@ import math
 from pathlib import Path
 
 import typer
-from rich.text import Text
+from rich.markup import escape
+from rich.table import Table
 
 from alchemiser import bootstrap
 from alchemiser.application.backtest import BacktestConfig
 from alchemiser.application.research.batch import BatchBacktestService
 from alchemiser.application.research.models import BatchBacktestResult
-from alchemiser.domain.errors import AlchemiserError, StrategyError
-from alchemiser.domain.portfolio.sleeves import SYMPHONY_SUFFIXES
-from alchemiser.domain.symphony.tree import Symphony
-from alchemiser.interface.cli.output import console, print_json
-from alchemiser.interface.cli.render.lines import line
-from alchemiser.interface.cli.render.tables import FittedTable, number, text
+from alchemiser.application.results.research import BatchBacktestSummary
+from alchemiser.domain.errors import StrategyError
+from alchemiser.interface.cli.output import console, print_model
 from alchemiser.interface.cli.research_options import rows_frame, write_parquet
 from alchemiser.interface.cli.research_progress import research_progress
-
-
-def expand(refs: list[str]) -> list[str]:
-    """A folder stands for the symphony files in it (sorted); duplicates are dropped."""
-    out: list[str] = []
-    for ref in refs:
-        folder = Path(ref)
-        if folder.is_dir():
-            out.extend(
-                str(p) for p in sorted(folder.iterdir()) if p.suffix.lower() in SYMPHONY_SUFFIXES
-            )
-        else:
-            out.append(ref)
-    return list(dict.fromkeys(out))
 
 
 def backtest_files(
@@ -48,24 +32,16 @@ def backtest_files(
     json_output: bool,
 ) -> None:
     settings = bootstrap.load_settings()
-    symphonies: dict[str, Symphony] = {}
-    unreadable: dict[str, str] = {}
-    for ref in expand(refs):
-        try:
-            symphonies[ref] = bootstrap.load_symphony(ref)
-        except AlchemiserError as exc:
-            unreadable[ref] = str(exc)
-    executor = bootstrap.research_executor(ray=ray, workers=workers)
-    market = bootstrap.market_data_source(settings, source)
-    service = BatchBacktestService(executor, market)
+    service = BatchBacktestService(
+        bootstrap.research_executor(ray=ray, workers=workers),
+        bootstrap.market_data_source(settings, source),
+    )
     with research_progress("backtest", unit="files", enabled=not json_output) as progress:
-        result = service.run(symphonies, config, unreadable=unreadable, progress=progress)
+        result = service.run_files(refs, bootstrap.load_symphony, config, progress=progress)
     if out is not None:
         write_parquet(rows_frame(result.rows), out)
     if json_output:
-        payload = result.to_json()
-        payload["out"] = str(out) if out else None
-        print_json(payload)
+        print_model(BatchBacktestSummary.of(result, out=str(out) if out else None))
     else:
         render(result, out)
     if not all(r.ok for r in result.rows):
@@ -75,44 +51,33 @@ def backtest_files(
 def render(result: BatchBacktestResult, out: Path | None) -> None:
     if result.synthetic:
         console.print(
-            line(
-                ("SYNTHETIC DATA", "bold yellow"),
-                f" ({result.source}): simulated prices, not a market record.",
-            ),
+            f"[bold yellow]SYNTHETIC DATA[/] ({escape(result.source)}): simulated prices, not a "
+            "market record.",
             highlight=False,
         )
-    rows: list[list[str | Text]] = []
-    failures: list[tuple[str, str]] = []
+    table = Table(title=f"{len(result.rows)} symphonies, {result.start} → {result.end}")
+    for column in ("file", "from", "CAGR", "Sharpe", "Sortino", "max DD", "turnover"):
+        table.add_column(column, justify="left" if column == "file" else "right")
     for row in result.rows:
-        name = Path(row.symphony).name
+        name = escape(Path(row.symphony).name)
         if not row.ok:
-            # the error is a sentence: printed below the table, not squeezed into a cell
-            rows.append([name, Text("failed", style="red"), "", "", "", "", ""])
-            failures.append((name, row.error or ""))
+            table.add_row(name, "[red]failed[/]", escape(row.error or ""), "", "", "", "")
             continue
-        rows.append(
-            [
-                name,
-                row.start or "",
-                _pct(row.cagr),
-                _num(row.sharpe),
-                _num(row.sortino),
-                _pct(row.max_drawdown),
-                _pct(row.turnover),
-            ]
+        table.add_row(
+            name,
+            row.start or "",
+            _pct(row.cagr),
+            _num(row.sharpe),
+            _num(row.sortino),
+            _pct(row.max_drawdown),
+            _pct(row.turnover),
         )
-    columns = [text("file"), number("from"), number("CAGR"), number("Sharpe")]
-    columns += [number("Sortino"), number("max DD"), number("turnover")]
-    title = f"{len(result.rows)} symphonies, {result.start} → {result.end}"
-    console.print(FittedTable(columns, rows, title=title))
-    for name, error in failures:
-        console.print(line((f"{name} failed:", "red"), f" {error}"), highlight=False)
+    console.print(table)
     rate = len(result.rows) / result.seconds if result.seconds > 0 else float("nan")
     console.print(
-        f"{len(result.rows)} files on {result.executor} in {result.seconds:.1f} s "
-        f"({rate:.1f} files/s)" + (f"; Parquet written to {out}" if out else ""),
+        f"{len(result.rows)} files on {escape(result.executor)} in {result.seconds:.1f} s "
+        f"({rate:.1f} files/s)" + (f"; Parquet written to {escape(str(out))}" if out else ""),
         highlight=False,
-        markup=False,
     )
 
 

@@ -6,60 +6,43 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import SecretStr
+from rich.table import Table
 from rich.text import Text
 
 from alchemiser import bootstrap
-from alchemiser.application.results.config import ConfigCheckResult
+from alchemiser.application.results.config import ConfigCheckResult, EffectiveConfig
 from alchemiser.application.services.config_check import config_check
 from alchemiser.domain.errors import ErrorCategory
-from alchemiser.domain.redaction import MASK
 from alchemiser.interface.cli.options import JsonFlag
-from alchemiser.interface.cli.output import console, emit, print_json
+from alchemiser.interface.cli.output import console, emit
 
 app = typer.Typer(help="Inspect and validate the effective settings.", no_args_is_help=True)
 
 
-def _masked(value: Any) -> Any:
-    if isinstance(value, SecretStr):
-        masked = getattr(value, "masked", None)  # a database URL: shown, its password masked
-        return masked() if callable(masked) else MASK
-    if isinstance(value, dict):
-        return {k: _masked(v) for k, v in value.items()}
-    return value
-
-
-def effective_settings() -> dict[str, Any]:
-    settings = bootstrap.load_settings()
-    data = {name: _masked(getattr(settings, name)) for name in type(settings).model_fields}
-    dumped: dict[str, Any] = {}
-    for key, value in data.items():
-        dumped[key] = value.model_dump(mode="json") if hasattr(value, "model_dump") else value
-        if dumped[key] is not None and not isinstance(dumped[key], dict | bool | int | float):
-            dumped[key] = str(dumped[key])
-    portfolio = bootstrap.portfolio_of(settings)
-    dumped["portfolio"] = {
-        "source": portfolio.source,
-        "sleeves": {
-            s.name: {"symphony": s.symphony, "allocation": s.allocation} for s in portfolio.sleeves
-        },
-    }
-    dumped["ledger_url"] = settings.ledger_url_masked
-    return dumped
-
-
 @app.command()
 def show(json_output: JsonFlag = False) -> None:
-    """Print the effective settings (secrets masked)."""
-    data = effective_settings()
-    if json_output:
-        print_json(data)
-        return
-    from alchemiser.interface.cli.render.tables import FittedTable, text
+    """Print the effective settings and portfolio (secrets masked; docs/schemas/config.json)."""
+    emit(
+        bootstrap.effective_config(bootstrap.load_settings()), _render_show, json_output=json_output
+    )
 
-    rows = [[key, "" if value is None else str(value)] for key, value in _flatten(data)]
-    columns = [text("setting", style="cyan"), text("value")]
-    console.print(FittedTable(columns, rows, title="Effective settings"))
+
+def _render_show(config: EffectiveConfig) -> None:
+    table = Table(title="Effective settings", show_lines=False)
+    table.add_column("setting", style="cyan")
+    table.add_column("value")
+    rows = [
+        *_flatten(config.settings),
+        ("ledger_url", config.ledger_url),
+        ("portfolio.source", config.portfolio.source),
+    ]
+    rows += [
+        (f"portfolio.sleeves.{s.sleeve}", f"{s.symphony} {s.allocation:g}")
+        for s in config.portfolio.sleeves
+    ]
+    for key, value in rows:
+        table.add_row(key, "" if value is None else str(value))
+    console.print(table)
 
 
 @app.command()

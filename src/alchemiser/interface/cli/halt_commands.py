@@ -12,16 +12,10 @@ from typing import Annotated
 import typer
 
 from alchemiser import bootstrap
-from alchemiser.application.ports.halt import HaltState
-from alchemiser.domain.errors import ConfigurationError
+from alchemiser.application.results.halt import HaltResult, ResumeResult
+from alchemiser.application.services import halt as halt_service
 from alchemiser.interface.cli.options import JsonFlag
-from alchemiser.interface.cli.output import console, print_json
-
-
-def _json(state: HaltState | None) -> dict[str, str] | None:
-    if state is None:
-        return None
-    return {"reason": state.reason, "source": state.source, "since": state.since.isoformat()}
+from alchemiser.interface.cli.output import console, emit
 
 
 def halt(
@@ -32,17 +26,13 @@ def halt(
     json_output: JsonFlag = False,
 ) -> None:
     """Stop placing orders (every cycle on this ledger) until `alchemiser resume`."""
-    if not reason.strip():
-        raise ConfigurationError(
-            "--reason must say why trading is halted", context={"option": "--reason"}
-        )
     switch = bootstrap.halt_switch(bootstrap.load_settings())
-    before = switch.current()
-    state = switch.halt(reason.strip(), "operator")
-    if json_output:
-        print_json({"halted": _json(state), "already_halted": before is not None})
-        return
-    if before is not None:
+    emit(halt_service.halt(switch, reason), _render_halt, json_output=json_output)
+
+
+def _render_halt(result: HaltResult) -> None:
+    state = result.halted
+    if result.already_halted:
         console.print(
             f"Already halted since {state.since:%Y-%m-%d %H:%M} UTC by {state.source}: "
             f"{state.reason} (kept).",
@@ -54,10 +44,12 @@ def halt(
 
 def resume(*, json_output: JsonFlag = False) -> None:
     """Lift the halt: the next cycle places orders again."""
-    lifted = bootstrap.halt_switch(bootstrap.load_settings()).resume()
-    if json_output:
-        print_json({"resumed": _json(lifted)})
-        return
+    switch = bootstrap.halt_switch(bootstrap.load_settings())
+    emit(halt_service.resume(switch), _render_resume, json_output=json_output)
+
+
+def _render_resume(result: ResumeResult) -> None:
+    lifted = result.resumed
     if lifted is None:
         console.print("Not halted; nothing to resume.")
         return

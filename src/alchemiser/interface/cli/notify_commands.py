@@ -8,12 +8,11 @@ import typer
 
 from alchemiser import bootstrap
 from alchemiser.application.error_handler import ErrorHandler
-from alchemiser.application.notifications import Notification
-from alchemiser.application.settings import NotificationEvent
+from alchemiser.application.results.notify import NotifyTestResult
+from alchemiser.application.services.notify_test import notify_test
 from alchemiser.domain.errors import NotificationError
 from alchemiser.interface.cli.options import JsonFlag
-from alchemiser.interface.cli.output import console, print_json
-from alchemiser.interface.cli.render.lines import line
+from alchemiser.interface.cli.output import console, emit
 
 app = typer.Typer(help="Email and webhook notifications.", no_args_is_help=True)
 
@@ -22,40 +21,19 @@ app = typer.Typer(help="Email and webhook notifications.", no_args_is_help=True)
 def send_test(
     json_output: JsonFlag = False,
 ) -> None:
-    """Send a test message through every configured channel and report each result."""
+    """Send a test message through every configured channel and report each result
+    (docs/schemas/notify-test.json); exit 15 when any channel failed."""
     settings = bootstrap.load_settings()
-    errors = ErrorHandler(bootstrap.redactor_for(settings))
-    dispatcher = bootstrap.notification_dispatcher(settings, errors)
-    if not dispatcher.channels:
-        raise NotificationError(
-            "no notification channel is configured",
-            suggested_action=(
-                "Set ALCHEMISER_NOTIFICATIONS__EMAIL__ENABLED=true with the SMTP settings, "
-                "or ALCHEMISER_NOTIFICATIONS__WEBHOOK__URL."
-            ),
-        )
-    now = dt.datetime.now(dt.UTC)
-    deliveries = dispatcher.dispatch(
-        [
-            Notification(
-                event=NotificationEvent.TEST,
-                subject="[Alchemiser] Test notification",
-                body=f"This is a test sent at {now:%Y-%m-%d %H:%M:%S} UTC. It works.",
-            )
-        ]
+    dispatcher = bootstrap.notification_dispatcher(
+        settings, ErrorHandler(bootstrap.redactor_for(settings))
     )
-    if json_output:
-        print_json(
-            {
-                "deliveries": [
-                    {"channel": d.channel, "ok": d.ok, "detail": d.detail} for d in deliveries
-                ]
-            }
-        )
-    else:
-        for d in deliveries:
-            mark = ("sent", "green") if d.ok else ("failed", "red")
-            detail = "" if d.ok else f": {d.detail}"
-            console.print(line(f"{d.channel}: ", mark, detail))
-    if not all(d.ok for d in deliveries):
+    result = notify_test(dispatcher, dt.datetime.now(dt.UTC))
+    emit(result, _render, json_output=json_output)
+    if not result.ok:
         raise typer.Exit(NotificationError.category.exit_code)
+
+
+def _render(result: NotifyTestResult) -> None:
+    for d in result.deliveries:
+        mark = "[green]sent[/]" if d.ok else f"[red]failed[/]: {d.detail}"
+        console.print(f"{d.channel}: {mark}")

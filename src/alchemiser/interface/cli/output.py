@@ -32,8 +32,9 @@ def print_model(model: BaseModel) -> None:
 
 
 def print_json(payload: Any) -> None:
-    """Plain JSON for the few unpublished outputs (config show, data fetch/show, notify test).
-    Only JSON values are accepted: a value that is not one is a bug, not something to guess."""
+    """Plain JSON for an output that is not one model: `symphony params --json`, a bare list of
+    records (its schema: docs/schemas/symphony-params.json). Only JSON values are accepted: a
+    value that is not one is a bug, not something to guess."""
     console.file.write(json.dumps(payload, indent=2) + "\n")
     console.file.flush()
 

@@ -7,7 +7,6 @@ when |final equity gap| or the annualised tracking error exceeds BP basis points
 from __future__ import annotations
 
 import html
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -26,7 +25,7 @@ from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.results.replay import ParityReport
 from alchemiser.domain.backtest.costs import CostModel
 from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption, parse_date
-from alchemiser.interface.cli.output import console, print_json
+from alchemiser.interface.cli.output import console, emit
 
 PARITY_CHECK_FAILED = 17
 """`--fail-above` exceeded (distinct from the error categories 10–16)."""
@@ -62,29 +61,16 @@ def replay(
     json_output: JsonFlag = False,
 ) -> None:
     """Replay the real cycle once per session on the simulated broker; compare to the backtest."""
-    settings = bootstrap.load_settings()
-    costs = CostModel(slippage_bps=slippage_bps, fees=fees)
-    update: dict[str, object] = {
-        "sim_broker": settings.sim_broker.model_copy(
-            update={"spread_bps": Decimal(repr(2 * slippage_bps))}
-        )
-    }
-    if data_dir is not None:
-        update["data_dir"] = data_dir
-    settings = settings.model_copy(update=update)
+    settings = bootstrap.replay_settings(
+        bootstrap.load_settings(), slippage_bps=slippage_bps, data_dir=data_dir
+    )
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     spec = bootstrap.portfolio_of(settings, portfolio_file=portfolio)
     market = bootstrap.market_data_source(settings, source)
     service = bootstrap.replay_service(
         settings, source=market, errors=ErrorHandler(bootstrap.redactor_for(settings))
     )
-    fingerprint = {
-        "portfolio": [(s.name, s.symphony, s.allocation) for s in spec.sleeves],
-        "start": first.isoformat(),
-        "source": market.name,
-        "sim_broker": settings.sim_broker.model_dump(mode="json"),
-        "rebalance": settings.rebalance.model_dump(mode="json"),
-    }
+    fingerprint = bootstrap.replay_fingerprint(settings, spec, first, market)
     total = len(service.sessions(first, last))
     with Progress(
         TextColumn("replay"),
@@ -110,20 +96,14 @@ def replay(
     result = service.compare(
         spec,
         records,
-        costs=costs,
+        costs=CostModel(slippage_bps=slippage_bps, fees=fees),
         capital=float(settings.sim_broker.initial_cash),
         non_fractionable=frozenset(settings.sim_broker.non_fractionable),
     )
     if report is not None:
         report.write_text(render_html(result), encoding="utf-8")
-    if json_output:
-        print_json(result.model_dump(mode="json"))
-    else:
-        _render(result, report)
-    if fail_above is not None and (
-        abs(result.parity.final_equity_gap_bp) > fail_above
-        or result.parity.tracking_error_bp > fail_above
-    ):
+    emit(result, lambda r: _render(r, report), json_output=json_output)
+    if fail_above is not None and result.gap_exceeds(fail_above):
         raise typer.Exit(PARITY_CHECK_FAILED)
 
 

@@ -12,7 +12,6 @@ import typer
 from alchemiser.application.backtest import BacktestConfig
 from alchemiser.application.research.models import VariantResult
 from alchemiser.domain.errors import ConfigurationError
-from alchemiser.domain.market.price_history import PriceHistory
 from alchemiser.interface.cli.options import parse_date
 
 RayOption = Annotated[
@@ -61,18 +60,14 @@ def backtest_config(
     rebalance: str | None,
     benchmark: str,
 ) -> BacktestConfig:
-    """The BacktestConfig `alchemiser backtest` builds from the same options (its own
-    service builds it, so a variant is backtested exactly as `backtest` would)."""
-    from alchemiser import bootstrap
-    from alchemiser.application.services.backtest import BacktestOptions, BacktestService
+    """The BacktestConfig `alchemiser backtest` builds from the same options."""
+    import datetime as dt
 
-    settings = bootstrap.load_settings()
-    service = BacktestService(
-        _NoMarket(),
-        bootstrap.load_symphony,
-        history_years=settings.market_data.history_years,
-    )
-    return service.config(
+    from alchemiser import bootstrap
+    from alchemiser.application.services.backtest import BacktestOptions
+    from alchemiser.application.services.backtest import backtest_config as config_of
+
+    return config_of(
         BacktestOptions(
             start=parse_date(start, "--start") if start else None,
             end=parse_date(end, "--end") if end else None,
@@ -81,21 +76,10 @@ def backtest_config(
             fees=fees,
             rebalance=rebalance,
             benchmark=benchmark,
-        )
+        ),
+        history_years=bootstrap.load_settings().market_data.history_years,
+        today=dt.date.today(),
     )
-
-
-class _NoMarket:
-    """Only `config` of the backtest service is used here: it never touches the market."""
-
-    name = "none"
-    synthetic = False
-
-    def history(self, tickers: object, start: object, end: object) -> PriceHistory:
-        raise AssertionError("not used")  # pragma: no cover
-
-    def latest_prices(self, tickers: object) -> dict[str, float]:
-        raise AssertionError("not used")  # pragma: no cover
 
 
 def rows_frame(rows: list[VariantResult], addresses: list[str] | None = None) -> pd.DataFrame:

@@ -6,16 +6,13 @@ exit code of its error category.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 
 from alchemiser import bootstrap
 from alchemiser.application.error_handler import ErrorHandler
-from alchemiser.application.services.signal import SignalService, send_digest
-from alchemiser.application.strategy_manager import StrategyManager
+from alchemiser.application.services.signal import send_digest
 from alchemiser.domain.errors import NotificationError
 from alchemiser.interface.cli.options import (
     JsonFlag,
@@ -27,8 +24,6 @@ from alchemiser.interface.cli.options import (
 )
 from alchemiser.interface.cli.output import emit, err_console
 from alchemiser.interface.cli.render.signal import render_signal
-
-NEW_YORK = ZoneInfo("America/New_York")
 
 
 def signal(
@@ -58,18 +53,7 @@ def signal(
     """Evaluate the strategies and print each allocation and the blended target (SPEC §5)."""
     settings = bootstrap.load_settings()
     spec = chosen_portfolio(settings, strategy, portfolio)
-    market = bootstrap.market_data_source(settings, source)
-    service = SignalService(
-        StrategyManager(
-            market,
-            bootstrap.load_symphony,
-            history_years=settings.market_data.history_years,
-            today=_today,
-        ),
-        bootstrap.trading_calendar(),
-        use_live_price=settings.market_data.use_live_price,
-        today=_today,
-    )
+    service = bootstrap.signal_service(settings, bootstrap.market_data_source(settings, source))
     decision = parse_date(as_of, "--as-of") if as_of else None
     result = service.signal(
         spec, as_of=decision, live_price=live, risk=bootstrap.risk_settings(settings, spec)
@@ -85,7 +69,3 @@ def signal(
             raise typer.Exit(NotificationError.category.exit_code)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
-
-
-def _today() -> dt.date:
-    return dt.datetime.now(NEW_YORK).date()

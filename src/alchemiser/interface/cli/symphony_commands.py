@@ -11,9 +11,11 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.table import Table
 
 from alchemiser import bootstrap
-from alchemiser.application.services.symphony import SymphonyService
+from alchemiser.application.results.research import ParameterView
+from alchemiser.application.services.symphony import SymphonyService, symphony_parameters
 from alchemiser.domain.errors import StrategyError
 from alchemiser.interface.cli.options import JsonFlag
 from alchemiser.interface.cli.output import console, emit, print_json
@@ -81,34 +83,30 @@ def params(
     json_output: JsonFlag = False,
 ) -> None:
     """List every numeric literal (windows, thresholds, weights, counts) with the address that
-    `alchemiser sweep --param ADDRESS=…` takes."""
-    from alchemiser.domain.research.parameters import ParameterSpace
-
-    space = ParameterSpace(bootstrap.load_symphony(file))
-    rows = [p.as_dict() for p in space.parameters]
+    `alchemiser sweep --param ADDRESS=…` takes (--json: docs/schemas/symphony-params.json)."""
+    symphony = bootstrap.load_symphony(file)
+    rows = symphony_parameters(symphony)
     if json_output:
-        print_json(rows)
+        print_json([row.model_dump(mode="json") for row in rows])
         return
-    from alchemiser.interface.cli.render.tables import FittedTable, number, text
-
-    cells = [
-        [str(row["address"]), str(row["value"]), str(row["kind"]), str(row["context"])]
-        for row in rows
-    ]
-    columns = [text("address"), number("value"), text("kind"), text("in")]
-    title = f"{space.symphony.name}: {len(rows)} parameters"
-    console.print(FittedTable(columns, cells, title=title))
+    table = Table(title=f"{escape(symphony.name)}: {len(rows)} parameters")
+    table.add_column("address", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("in")
+    for row in rows:
+        table.add_row(escape(row.address), str(row.value), row.kind, escape(row.context))
+    console.print(table)
     console.print(
         "Group addresses name every use of one indicator, e.g. " + escape(_group_example(rows)),
         highlight=False,
     )
 
 
-def _group_example(rows: list[dict[str, object]]) -> str:
+def _group_example(rows: list[ParameterView]) -> str:
     for row in rows:
-        if row["indicator"]:
-            field = str(row["address"]).rsplit(".", 1)[1]
-            return f"{row['indicator']}.{field}"
+        if row.indicator:
+            return f"{row.indicator}.{row.address.rsplit('.', 1)[1]}"
     return "rsi(SPY,10).window"
 
 

@@ -47,10 +47,11 @@ def trade(
     """Run today's cycle: signals → plan → sell → settle → buy → verify (sim broker by default)."""
     settings = bootstrap.load_settings()
     name = broker or settings.broker
+    spec = bootstrap.portfolio_of(settings, portfolio_file=portfolio)
     request = TradeRequest(
-        portfolio=bootstrap.portfolio_of(settings, portfolio_file=portfolio),
+        portfolio=spec,
         mode="sim" if name == "sim" else ("live" if live else "paper"),
-        config=bootstrap.masked_config(settings),
+        config=bootstrap.masked_config(settings, spec),
         force=force,
     )
     market = bootstrap.market_data_source(settings, source)

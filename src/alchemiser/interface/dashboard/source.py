@@ -65,11 +65,12 @@ class SettingsSource:
 
     def health(self) -> AutopilotStatus:
         """What `autopilot status --json` reports (from the ledger; no running autopilot needed)."""
-        from alchemiser.interface.cli.autopilot_commands import account_name, status_reader
+        from alchemiser.application.autopilot.runtime import account_name
 
         settings = self._settings
         account = account_name(settings.broker, live=False)
-        return status_reader(settings, account, bootstrap.system_clock()).read()
+        reader = bootstrap.autopilot_status_reader(settings, account, bootstrap.system_clock())
+        return reader.read()
 
     def redact(self, text: str) -> str:
         return self._redactor(text)
