@@ -16,14 +16,16 @@ from typing import TYPE_CHECKING, Any
 from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.notifications import NotificationDispatcher
 from alchemiser.application.ports.autopilot_store import AutopilotStore
+from alchemiser.application.ports.backtest_archive import BacktestArchive
 from alchemiser.application.ports.broker import Broker
 from alchemiser.application.ports.calendar import TradingCalendar
 from alchemiser.application.ports.clock import Clock
 from alchemiser.application.ports.cycle_lock import CycleLock
 from alchemiser.application.ports.halt import HaltSwitch
 from alchemiser.application.ports.ledger import Ledger
-from alchemiser.application.ports.market_data import MarketDataSource
+from alchemiser.application.ports.market_data import FetchProgress, MarketDataSource
 from alchemiser.application.ports.notifier import Notifier
+from alchemiser.application.ports.portfolio_history import PortfolioHistory
 from alchemiser.application.research.executor import ResearchExecutor
 from alchemiser.application.risk_gate import RiskGate, effective_risk
 from alchemiser.application.settings import RiskSettings
@@ -58,12 +60,15 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def market_data_source(settings: Settings, spec: str | None = None) -> MarketDataSource:
+def market_data_source(
+    settings: Settings, spec: str | None = None, *, progress: FetchProgress | None = None
+) -> MarketDataSource:
     """The price source named by `spec` ("synthetic", "yahoo", "alpaca", "files:PATH") or by
-    settings.market_data.source; network and file sources are wrapped with the local cache."""
+    settings.market_data.source; network and file sources are wrapped with the local cache.
+    `progress` is told how many tickers of a network fetch have arrived."""
     from alchemiser.infrastructure.marketdata.factory import build_market_data_source
 
-    return build_market_data_source(settings, spec)
+    return build_market_data_source(settings, spec, progress=progress)
 
 
 def trading_calendar() -> TradingCalendar:
@@ -108,7 +113,12 @@ def secret_looking_values() -> list[str]:
 
 def setup_logging(settings: Settings, *, verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
-    configure_logging(level=level, json_lines=settings.log_json, redactor=redactor_for(settings))
+    configure_logging(
+        level=level,
+        json_lines=settings.log_json,
+        redactor=redactor_for(settings),
+        third_party=verbose,
+    )
 
 
 def portfolio_of(settings: Settings, **overrides: Any) -> PortfolioSpec:
@@ -364,39 +374,44 @@ def replay_service(
     """The replay on its own ledger and simulated account under `settings.data_dir / "replay"`
     (never the real ledger), the broker rebuilt per session at that session's window."""
 
-    import sqlalchemy as sa
-
     from alchemiser.application.replay.service import ReplayService, ReplaySettings
-    from alchemiser.infrastructure.ledger import SqlLedger, create_ledger_engine
+    from alchemiser.infrastructure.ledger import SqlLedger
     from alchemiser.infrastructure.ledger.cycle_lock import DatabaseCycleLock
-    from alchemiser.infrastructure.replay_progress import JsonLinesProgress
+    from alchemiser.infrastructure.ledger.halt_switch import SqlHaltSwitch
+    from alchemiser.infrastructure.replay_progress import ReplayDatabase
     from alchemiser.infrastructure.sim_broker import SimBroker, config_from_settings
 
     folder = replay_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
-    url = f"sqlite:///{folder / 'ledger.sqlite3'}"
-    engine = create_ledger_engine(url)
-
-    @sa.event.listens_for(engine, "connect")
-    def _fast_commits(dbapi_conn: Any, _record: Any) -> None:
-        # WAL + NORMAL: a commit survives a killed process (what resuming needs), only not a
-        # power cut; it spares the replay thousands of fsyncs.
-        dbapi_conn.execute("PRAGMA synchronous=NORMAL")
-
-    replay_ledger = SqlLedger(url, engine=engine)
-    calendar = trading_calendar()
     config = config_from_settings(settings.sim_broker)
+    database = ReplayDatabase(folder / "ledger.sqlite3", account_id=config.account_id)
+    engine = database.engine
+    replay_ledger = SqlLedger(database.url, engine=engine)
+    calendar = trading_calendar()
 
     def make_broker(market: MarketDataSource, start_at: dt.datetime) -> Broker:
         return SimBroker(
-            market_data=market, calendar=calendar, engine=engine, config=config, start_at=start_at
+            market_data=market,
+            calendar=calendar,
+            config=config,
+            start_at=start_at,
+            store=database.sim,
         )
+
+    def make_risk(
+        portfolio: PortfolioSpec, market: MarketDataSource, broker: Broker
+    ) -> tuple[RiskGate, HaltSwitch]:
+        halt = SqlHaltSwitch(engine, now=lambda: broker.clock().now)  # simulated time
+        gate = risk_gate(
+            settings, portfolio, broker=broker, ledger=replay_ledger, market_data=market, halt=halt
+        )
+        return gate, halt
 
     return ReplayService(
         source=source,
         calendar=calendar,
         ledger=replay_ledger,
-        progress=JsonLinesProgress(folder / "progress.jsonl"),
+        progress=database,
         make_broker=make_broker,
         load_symphony=load_symphony,
         settings=ReplaySettings(
@@ -408,6 +423,7 @@ def replay_service(
         errors=errors,
         cycle_lock=DatabaseCycleLock(engine),
         precompute=precompute,
+        make_risk=make_risk,
     )
 
 
@@ -439,6 +455,8 @@ def replay_fingerprint(
         "source": source.name,
         "sim_broker": settings.sim_broker.model_dump(mode="json"),
         "rebalance": settings.rebalance.model_dump(mode="json"),
+        # the replay applies the risk rules: other limits would make another replay
+        "risk": risk_settings(settings, portfolio).model_dump(mode="json"),
     }
 
 
@@ -612,20 +630,34 @@ def signal_service(settings: Settings, market: MarketDataSource) -> SignalServic
     from zoneinfo import ZoneInfo
 
     from alchemiser.application.services.signal import SignalService
+    from alchemiser.application.signal_quality import enforce_signal_quality
     from alchemiser.application.strategy_manager import StrategyManager
 
     new_york = ZoneInfo("America/New_York")
+    calendar = trading_calendar()
 
     def today() -> dt.date:
         return dt.datetime.now(new_york).date()
+
+    def quality(portfolio: PortfolioSpec, day: dt.date) -> None:
+        """The trading path's data-quality gate, on the same market (issue 16)."""
+        enforce_signal_quality(
+            portfolio,
+            load_symphony=load_symphony,
+            market=market,
+            calendar=calendar,
+            day=day,
+            max_daily_move=settings.market_data.max_daily_move,
+        )
 
     return SignalService(
         StrategyManager(
             market, load_symphony, history_years=settings.market_data.history_years, today=today
         ),
-        trading_calendar(),
+        calendar,
         use_live_price=settings.market_data.use_live_price,
         today=today,
+        quality=quality,
     )
 
 
@@ -706,3 +738,21 @@ def trade_service(
         errors=errors,
         report_writer=run_report_writer(settings),
     )
+
+
+# -- dashboard (issue 17) -----------------------------------------------------------------------
+def portfolio_history(ledger: Ledger) -> PortfolioHistory:
+    """The ledger's history across runs (equity curve, sleeve signals) in bulk reads."""
+    from alchemiser.infrastructure.ledger import SqlLedger
+    from alchemiser.infrastructure.ledger.portfolio_history import SqlPortfolioHistory
+
+    if not isinstance(ledger, SqlLedger):
+        raise TypeError(f"the portfolio history reads an SQL ledger, not {type(ledger).__name__}")
+    return SqlPortfolioHistory(ledger.engine)
+
+
+def backtest_archive(settings: Settings) -> BacktestArchive:
+    """Where backtests started from the dashboard keep their summaries and tearsheets."""
+    from alchemiser.infrastructure.backtest_archive import FileBacktestArchive
+
+    return FileBacktestArchive(settings.data_dir / "dashboard" / "backtests")

@@ -114,6 +114,9 @@ def test_portfolio_file_rebalance_override_and_report(
         "klm": "threshold:0.2",
     }
     assert report.is_file() and "Per-sleeve contribution" in report.read_text(encoding="utf-8")
+    from alchemiser.interface.reports.tearsheet import PLOTLY_BUNDLE
+
+    assert (report.parent / PLOTLY_BUNDLE).is_file()  # the report's charts load it offline
 
 
 def test_table_output(capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,6 +3,7 @@ sim broker), and a TestClient on the dashboard over it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ from alchemiser import bootstrap
 from alchemiser.interface.cli.main import main
 from alchemiser.interface.dashboard.app import create_app
 from alchemiser.interface.dashboard.source import SettingsSource
+from tests.dashboard.history import WrittenDay, weekdays, write_daily_runs
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -42,3 +44,15 @@ def client_for(token: str | None = None) -> TestClient:
 def client(traded: dict[str, Any]) -> Iterator[TestClient]:
     with client_for() as c:
         yield c
+
+
+HISTORY_DAYS = 30
+
+
+@pytest.fixture
+def history(traded: dict[str, Any]) -> list[WrittenDay]:
+    """HISTORY_DAYS daily runs before the sim run's day, in the same ledger (the equity curve,
+    allocation and decision history then have something to show)."""
+    day = dt.date.fromisoformat(traded["trading_day"])
+    ledger = bootstrap.ledger(bootstrap.load_settings())
+    return write_daily_runs(ledger, weekdays(day - dt.timedelta(days=1), HISTORY_DAYS))

@@ -3,11 +3,14 @@ prints for the same data dir (an independent path through the same services)."""
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import plotly
 import pytest
 from starlette.testclient import TestClient
@@ -18,7 +21,7 @@ pytestmark = [pytest.mark.timeout(120), pytest.mark.filterwarnings("ignore::Depr
 
 
 def _pages(traded: dict[str, Any]) -> list[str]:
-    return ["/", "/runs", f"/runs/{traded['run_id']}"]
+    return ["/", "/runs", f"/runs/{traded['run_id']}", "/sleeves", "/backtests"]
 
 
 def test_every_page_renders_and_is_readable_on_a_phone(
@@ -89,7 +92,7 @@ def test_every_asset_is_served_locally_never_from_a_cdn(
         html = client.get(url).text
         refs = re.findall(r'(?:src|href)="([^"]+)"', html)
         assert not [r for r in refs if "//" in r], url  # no absolute or protocol-relative URL
-        assets |= {r for r in refs if r.startswith("/static/")}
+        assets |= {r.split("?")[0] for r in refs if r.startswith("/static/")}
     assert "/static/plotly.min.js" in assets
     for asset in assets:
         assert client.get(asset).status_code == 200, asset
@@ -97,8 +100,8 @@ def test_every_asset_is_served_locally_never_from_a_cdn(
     assert client.get("/static/plotly.min.js").content == shipped.read_bytes()
 
 
-def test_read_only(client: TestClient) -> None:
-    for url in ("/", "/api/status", "/api/runs"):
+def test_read_only_but_for_starting_a_backtest(client: TestClient) -> None:
+    for url in ("/", "/api/status", "/api/runs", "/sleeves", "/api/backtests", "/runs"):
         assert client.post(url).status_code == 405
         assert client.delete(url).status_code == 405
 
@@ -119,3 +122,76 @@ def test_health_equals_autopilot_status_json_and_shows_a_halt(
     assert main(["halt", "--reason", "earnings week"]) == 0
     html = client.get("/").text
     assert "HALTED" in html and "earnings week" in html
+
+
+SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
+
+
+def test_dashboard_api_follows_the_published_schemas_and_equals_status_json(
+    client: TestClient,
+    history: list[Any],
+    traded: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for url, name in (
+        ("/api/overview", "dashboard-overview"),
+        ("/api/sleeves", "dashboard-sleeves"),
+        ("/api/backtests", "dashboard-backtests"),
+    ):
+        schema = json.loads((SCHEMAS / f"{name}.json").read_text())
+        jsonschema.validate(client.get(url).json(), schema)
+    overview = client.get("/api/overview").json()
+    assert overview["status"] == cli_json(capsys, ["status", "--json"])
+    # The curve: every history day and the sim run's day, the sim run's equity last.
+    assert len(overview["equity_curve"]) == len(history) + 1
+    assert overview["equity_curve"][-1]["run_id"] == traded["run_id"]
+    assert overview["equity_curve"][-1]["equity"] == traded["account_after"]["equity"]
+    assert overview["target_run_id"] == traded["run_id"]
+    html = client.get("/").text
+    for line in overview["drift"]:
+        assert f"<td>{line['symbol']}</td>" in html
+    sleeves = client.get("/api/sleeves").json()["sleeves"]
+    assert {s["sleeve"] for s in sleeves} >= {s["sleeve"] for s in traded["sleeves"]}
+    page = client.get("/sleeves").text
+    for sleeve in sleeves:
+        assert f'id="sleeve-{sleeve["sleeve"]}"' in page
+
+
+def _wait_done(client: TestClient, job_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 150
+    while True:
+        job: dict[str, Any] = client.get(f"/api/backtests/{job_id}").json()
+        if job["state"] != "running":
+            return job
+        assert time.monotonic() < deadline, "the backtest did not finish"
+        time.sleep(0.5)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_a_backtest_started_from_the_form_shows_its_tearsheet(client: TestClient) -> None:
+    same = {"Origin": "http://testserver"}
+    form = {"subject": "tecl", "start": "2024-01-02", "end": "2024-12-31"}
+    elsewhere = client.post(
+        "/backtests", data=form, headers={"Origin": "http://evil.example"}, follow_redirects=False
+    )
+    assert elsewhere.status_code == 403
+    too_long = client.post(
+        "/backtests", data=form | {"start": "2000-01-03"}, headers=same, follow_redirects=False
+    )
+    assert too_long.status_code == 400 and "at most" in too_long.text
+    bad = client.post("/backtests", data=form | {"end": "31/12/2024"}, headers=same)
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
+    started = client.post("/backtests", data=form, headers=same, follow_redirects=False)
+    assert started.status_code == 303
+    job_id = started.headers["location"].rsplit("/", 1)[1]
+    job = _wait_done(client, job_id)
+    assert job["state"] == "done", job["error"]
+    assert job["summary"]["start"] >= "2024-01-02" and job["summary"]["end"] <= "2024-12-31"
+    page = client.get(f"/backtests/{job_id}").text
+    assert f"{job['summary']['final_equity']:,.2f}" in page
+    sheet = client.get(f"/backtests/{job_id}/tearsheet")
+    assert sheet.status_code == 200 and "<html" in sheet.text.lower()
+    listed = client.get("/backtests").text
+    assert f'href="/backtests/{job_id}"' in listed
+    assert client.get("/backtests/bt-20000101-000000-abcdef").status_code == 404

@@ -47,10 +47,17 @@ def test_requests_without_the_token_get_401(traded: dict[str, Any]) -> None:
         f"/runs/{traded['run_id']}",
         "/api/status",
         "/api/runs",
+        "/sleeves",
+        "/backtests",
+        "/api/overview",
+        "/api/sleeves",
+        "/api/backtests",
         "/static/plotly.min.js",
         "/static/dashboard.css",
     ]
     with client_for(TOKEN) as c:
+        form = {"subject": "portfolio", "start": "2024-01-02", "end": "2024-02-01"}
+        assert c.post("/backtests", data=form).status_code == 401
         for url in urls:
             assert c.get(url).status_code == 401, url
             assert c.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
@@ -70,6 +77,34 @@ def test_token_in_the_url_sets_a_cookie_that_is_not_the_token(traded: dict[str, 
         assert c.get("/runs").status_code == 200  # the cookie alone now suffices
         c.cookies.clear()
         assert c.get("/runs").status_code == 401
+
+
+def test_the_login_form_sets_the_cookie_and_never_shows_the_token(
+    traded: dict[str, Any],
+) -> None:
+    with client_for(TOKEN) as c:
+        asked = c.get("/sleeves")
+        assert asked.status_code == 401 and 'action="/login"' in asked.text
+        assert 'name="next" value="/sleeves"' in asked.text
+        assert c.get("/api/status").headers["content-type"].startswith("text/plain")
+        wrong = c.post("/login", data={"token": "nope", "next": "/sleeves"})
+        assert wrong.status_code == 401 and "not the token" in wrong.text
+        assert COOKIE not in wrong.cookies
+        sneaky = c.post(
+            "/login", data={"token": TOKEN, "next": "//evil.example/x"}, follow_redirects=False
+        )
+        assert sneaky.status_code == 303 and sneaky.headers["location"] == "/"
+        c.cookies.clear()
+        signed = c.post("/login", data={"token": TOKEN, "next": "/sleeves"}, follow_redirects=False)
+        assert signed.status_code == 303 and signed.headers["location"] == "/sleeves"
+        assert TOKEN not in signed.headers["set-cookie"]
+        for url in ("/", "/sleeves", "/backtests", "/login"):
+            page = c.get(url)
+            assert page.status_code == 200, url
+            assert TOKEN not in page.text, url
+        c.cookies.clear()
+        header = c.get("/api/status", headers={"Authorization": f"Bearer {TOKEN}"})
+        assert header.status_code == 200  # the header still works without the cookie
 
 
 def test_no_secret_reaches_any_page_or_api_response(
@@ -93,6 +128,11 @@ def test_no_secret_reaches_any_page_or_api_response(
         f"/api/runs/{traded['run_id']}",
         "/runs/missing",
         "/api/runs/missing",
+        "/sleeves",
+        "/backtests",
+        "/api/overview",
+        "/api/sleeves",
+        "/api/backtests",
     ]
     with client_for(TOKEN) as c:
         record = c.get(

@@ -106,3 +106,46 @@ def test_bad_portfolio_toml_is_one_configuration_paragraph(
     monkeypatch.setenv("ALCHEMISER_PORTFOLIO_FILE", str(portfolio))
     paragraph = _check_fails_cleanly(capsys, str(portfolio))
     assert named in paragraph, paragraph
+
+
+# The six that `config check` used to accept and `trade` then crashed or misbehaved on.
+TRADE_CRASHERS = [
+    ("EXECUTION__MAX_SLIPPAGE_BPS", "inf"),
+    ("REBALANCE__MIN_ORDER_VALUE", "inf"),
+    ("EXECUTION__WINDOW_START", "25:99"),
+    ("MARKET_DATA__HISTORY_YEARS", "100000"),
+    ("DATABASE_URL", "notaurl://"),
+    ("NOTIFICATIONS__EMAIL__RECIPIENTS", "[not json"),
+]
+
+
+@pytest.mark.parametrize("case", TRADE_CRASHERS, ids=[f"{n}={v}" for n, v in TRADE_CRASHERS])
+@pytest.mark.parametrize("source", ["environment", ".env"])
+def test_trade_refuses_what_config_check_refuses(
+    source: str,
+    case: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    name, value = case
+    variable = f"ALCHEMISER_{name}"
+    if source == "environment":
+        monkeypatch.setenv(variable, value)
+    else:
+        Path(".env").write_text(f"{variable}='{value}'\n", encoding="utf-8")
+    for argv in (["config", "check"], ["trade", "--dry-run"], ["trade", "--yes", "--force"]):
+        assert main(argv) == 14, argv
+        err = capsys.readouterr().err
+        assert err.startswith("CONFIGURATION error") and variable in err, (argv, err)
+        assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("value", ["inf", "nan"])
+def test_risk_table_in_the_portfolio_toml_refuses_non_finite_limits(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    portfolio = tmp_path / "portfolio.toml"
+    portfolio.write_text(f"[sleeves]\nnuclear = 1.0\n[risk]\nmax_order_notional = {value}\n")
+    for argv in (["config", "check"], ["trade", "--dry-run"]):
+        assert main([*argv, "--portfolio", str(portfolio)]) == 14, argv
+        assert "risk.max_order_notional" in capsys.readouterr().err

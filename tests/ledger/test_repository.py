@@ -4,6 +4,7 @@ units of work."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -179,3 +180,40 @@ def test_runs_newest_first_and_unfinished_oldest_first(ledger_url: str) -> None:
     done = ledger.run("b")
     assert done is not None and done.summary == {"orders": 2} and done.finished_at is not None
     assert ledger.planned_orders("a") == []
+
+
+def test_unfinished_orders_of_many_runs_equal_each_runs_open_orders(ledger_url: str) -> None:
+    """The one query the reconciler makes equals the per-run filter it replaced."""
+    ledger = SqlLedger(ledger_url)
+    statuses = [OrderStatus.NEW, OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED]
+    for r in range(4):
+        _run(ledger, f"r{r}")
+        for k, status in enumerate(statuses):
+            base = _order(status, "0" if status is OrderStatus.NEW else "4", "100")
+            order = replace(
+                base,
+                id=f"b-{r}-{k}",
+                client_order_id=f"c-{r}-{k}",
+                submitted_at=T0 - dt.timedelta(seconds=k),
+            )
+            ledger.record_order(f"r{r}", "buy", order)
+    wanted = ["r3", "r0", "r2"]
+    expected = [o for run in sorted(wanted) for o in ledger.orders_of(run) if not o.final]
+    found = ledger.unfinished_orders(sorted(wanted))
+    assert found == expected
+    # by run, then by submission (k=2 was submitted 2 s before k=0); filled ones left out
+    ids = ["c-0-2", "c-0-0", "c-2-2", "c-2-0", "c-3-2", "c-3-0"]
+    assert [o.client_order_id for o in found] == ids
+
+
+def test_recent_run_ids_equal_the_recent_runs_of_one_broker(ledger_url: str) -> None:
+    ledger = SqlLedger(ledger_url)
+    for i in range(6):
+        broker = "sim" if i % 3 else "alpaca"
+        at = T0 + dt.timedelta(minutes=i)
+        ledger.start_run(RunInfo(f"r{i}", at.date(), "live", broker, "synthetic", at, {}))
+    for limit in (2, 4, 10):
+        expected = [r.run_id for r in ledger.runs(limit) if r.broker == "sim"]
+        assert ledger.recent_run_ids(limit, "sim") == expected
+    # newest first, alpaca's r0 and r3 left out: worked by hand
+    assert ledger.recent_run_ids(10, "sim") == ["r5", "r4", "r2", "r1"]

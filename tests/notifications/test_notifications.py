@@ -107,7 +107,7 @@ def test_critical_alert_is_separate_and_first(smtp_server: SmtpServer, report: R
     ]
     NotificationDispatcher([_email(smtp_server)], errors=ErrorHandler()).dispatch(notifications)
     alert = smtp_server.inbox.messages[0]
-    assert alert["Subject"].startswith("[Alchemiser] CRITICAL: broker: alpaca unreachable")
+    assert alert["Subject"].startswith("[Alchemiser] CRITICAL: alpaca unreachable")
     text, _ = _parts(alert)
     assert "Check network access" in text
 

@@ -22,12 +22,14 @@ FINGERPRINT = {"test": "replay"}
 
 
 def zero_cost_settings(data_dir: Path) -> bootstrap.Settings:
-    """Fractional shares, no spread beyond one tick, no fees (the sim broker charges none), and
-    no trade thresholds: the account goes back to target every day, as in the backtest."""
+    """Fractional shares, no spread, no fees (the sim broker charges none), no trade thresholds
+    and no buying-power buffer: the account goes back to target every day, fully invested, as in
+    the backtest. (With the default 3 % buffer the top-up leaves ~0.09 % of each day's buys in
+    cash: −5.9 bp over 2016, all of it on the reconciliation's cash-buffer line.)"""
     return bootstrap.load_settings(
         data_dir=data_dir,
         sim_broker={"spread_bps": Decimal(0)},
-        rebalance={"min_drift": 0, "min_order_value": 0},
+        rebalance={"min_drift": 0, "min_order_value": 0, "buying_power_buffer": 0},
     )
 
 

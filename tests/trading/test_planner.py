@@ -289,3 +289,53 @@ def test_partial_sell_never_exceeds_the_exact_delta() -> None:
     exact = (D("1000") - D("1000") * D(repr(1 / 3))) / D("100")
     assert sell.qty <= exact
     assert sell.qty == D("6.666600")
+
+
+def test_small_overweights_are_sold_when_a_buy_needs_their_cash() -> None:
+    """Found by the replay (2016-01-14 on the synthetic market): four holdings each less than
+    1 pp over target were skipped, so the 2 pp buy they should fund had no cash and the account
+    stayed 2 % off. Worked by hand: V = 100k in fifths at $1; A +0.9 pp, B +0.4, C +0.3, D −0.6
+    (a skipped buy), E −1.0 → buy 1,000 with no cash: A's 900 is not enough, A + B's 1,300 is;
+    C stays skipped (its 300 is not needed)."""
+    held = {"A": "20900", "B": "20400", "C": "20300", "D": "19400", "E": "19000"}
+    plan = plan_rebalance(
+        positions=[pos(s, q, "1") for s, q in held.items()],
+        cash=D("0"),
+        targets=dict.fromkeys(held, 0.2),
+        fractionable=dict.fromkeys(held, True),
+    )
+    trades = by_symbol(plan)
+    assert set(trades) == {"A", "B", "E"}
+    assert (trades["A"].side, trades["A"].qty) == (Side.SELL, D("900"))
+    assert (trades["B"].side, trades["B"].qty) == (Side.SELL, D("400"))
+    assert (trades["E"].side, trades["E"].qty) == (Side.BUY, D("1000"))
+    assert {(s.symbol, s.reason) for s in plan.skipped} == {
+        ("C", SkipReason.BELOW_MIN_DRIFT),
+        ("D", SkipReason.BELOW_MIN_DRIFT),
+    }
+    # with cash for the buy, a small overweight stays skipped (SPEC §6 as before)
+    funded = {"A": "20000", "B": "20300", "C": "20000", "D": "19700", "E": "18600"}
+    plan = plan_rebalance(
+        positions=[pos(s, q, "1") for s, q in funded.items()],
+        cash=D("1400"),
+        targets=dict.fromkeys(funded, 0.2),
+        fractionable=dict.fromkeys(funded, True),
+    )
+    assert {(t.symbol, t.side, t.qty) for t in plan.trades} == {("E", Side.BUY, D("1400"))}
+
+
+def test_a_sell_below_the_minimum_order_value_never_funds_a_buy() -> None:
+    """Worked by hand: V = 100k at $1 with cash 1,000; A–E are each $0.60 over their 10 % (below
+    the $1 minimum order value as well as the drift band), F is $1,003 under its 50 %. F's buy is
+    $3 short of cash, but the five sells must stay skipped: a broker refuses (or mis-sizes) an
+    order under the minimum, so the buy is scaled instead."""
+    held = dict.fromkeys("ABCDE", "10000.60") | {"F": "48997"}
+    plan = plan_rebalance(
+        positions=[pos(s, q, "1") for s, q in held.items()],
+        cash=D("1000"),
+        targets=dict.fromkeys("ABCDE", 0.1) | {"F": 0.5},
+        fractionable=dict.fromkeys(held, True),
+    )
+    assert plan.sells == ()
+    assert [t.symbol for t in plan.buys] == ["F"]
+    assert {s.symbol for s in plan.skipped} == set("ABCDE")

@@ -269,3 +269,24 @@ def test_a_cash_account_refuses_a_buy_beyond_its_cash(make_broker: MakeBroker) -
     broker = make_broker(SimBrokerConfig(margin_multiplier=D(1)))
     with pytest.raises(InsufficientBuyingPowerError):
         broker.submit_order(buy("c1", "1500"))
+
+
+def test_zero_spread_is_a_frictionless_market_at_the_price(make_broker: MakeBroker) -> None:
+    """spread_bps 0 means no cost at all: bid = ask = the price, even off the cent grid, and a
+    limit on the grid within one cent of it fills at the price (the replay's zero-cost parity)."""
+    broker = make_broker(SimBrokerConfig(spread_bps=D(0)), prices={"SPY": 123.4567})
+    quote = broker.quote(SPY)
+    assert (quote.bid, quote.ask, quote.mid) == (D("123.4567"),) * 3
+    near = broker.submit_order(buy("z1", "2", limit="123.45"))  # the limit rounded down a tick
+    far = broker.submit_order(buy("z2", "2", limit="123.44"))  # more than a tick below
+    broker.wait_for_update([near.id, far.id], 5)
+    filled, resting = broker.get_order(near.id), broker.get_order(far.id)
+    assert (filled.status, filled.filled_avg_price) == (OrderStatus.FILLED, D("123.4567"))
+    assert resting.status is OrderStatus.ACCEPTED and resting.filled_qty == 0
+    sold = broker.submit_order(
+        OrderRequest("z3", SPY, Side.SELL, D(1), OrderType.LIMIT, D("123.46"))
+    )
+    settle(broker, sold.id)
+    assert broker.get_order(sold.id).filled_avg_price == D("123.4567")
+    (position,) = broker.account().positions
+    assert position.market_value == D(1) * D("123.4567")  # marked at the price, not a tick off

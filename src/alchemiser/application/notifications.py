@@ -75,7 +75,7 @@ def run_notifications(report: RunResult) -> list[Notification]:
         out.append(
             Notification(
                 event=NotificationEvent.CRITICAL_ALERT,
-                subject=f"[Alchemiser] CRITICAL: {record.component}: {record.message[:80]}",
+                subject=f"[Alchemiser] CRITICAL: {record.message[:80]}",
                 errors=(record,),
                 report=report,
             )

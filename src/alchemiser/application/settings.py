@@ -52,6 +52,23 @@ class MarketDataSettings(_Section):
     max_daily_move: float = Field(
         0.6, gt=0, description="Quality gate: |daily return| above this without a split is refused."
     )
+    request_timeout_seconds: float = Field(
+        20.0,
+        gt=0,
+        le=600,
+        description="Yahoo/Alpaca data: the longest one HTTP request may take (never past the "
+        "deadline).",
+    )
+    deadline_seconds: float = Field(
+        120.0,
+        gt=0,
+        le=3600,
+        description="Yahoo/Alpaca data: the longest one fetch of any number of tickers may take, "
+        "retries included; then a DATA error names the tickers still missing.",
+    )
+    workers: int = Field(
+        4, ge=1, le=32, description="Yahoo: tickers fetched in parallel (a bounded pool)."
+    )
 
 
 class RebalanceSettings(_Section):
@@ -228,6 +245,13 @@ class AlpacaSettings(_Section):
     max_retries: int = Field(4, ge=0, le=10, description="Retries of one idempotent call.")
     max_retry_wait_seconds: float = Field(
         30.0, gt=0, description="Cap on one wait (Retry-After or backoff) between retries."
+    )
+    deadline_seconds: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="The longest one broker read may take, retries and waits included (an "
+        "unreachable Alpaca fails in this time, not after every retry's timeout).",
     )
     poll_interval_seconds: float = Field(
         2.0, gt=0, description="REST check of waiting orders; stream updates wake it earlier."

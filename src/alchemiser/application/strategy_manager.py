@@ -23,6 +23,8 @@ from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.domain.errors import (
     AlchemiserError,
     DataError,
+    DataUnavailableError,
+    ErrorCategory,
     SignalUndefinedError,
     StrategyError,
 )
@@ -110,15 +112,29 @@ class PortfolioSignal:
         if not self.errors:
             return
         first = next(iter(self.errors.values()))
+        if all(isinstance(e.cause, DataUnavailableError) for e in self.errors.values()):
+            # the source could not be reached: no sleeve is at fault, and the autopilot retries
+            # a DataUnavailableError (SPEC §15) where it would not retry a sleeve failure
+            names = ", ".join(self.errors)
+            raise DataUnavailableError(
+                f"no prices for sleeve{'s' if len(self.errors) > 1 else ''} {names}: "
+                f"{first.cause.message}",
+                context={**first.cause.context, "sleeves": list(self.errors)},
+                suggested_action=first.cause.suggested_action,
+            ) from first
         if len(self.errors) == 1:
             raise first
         names = ", ".join(self.errors)
-        raise StrategyError(
+        error = StrategyError(
             f"{len(self.errors)} sleeves failed ({names}); first: {first.message}",
             context={"sleeves": list(self.errors)},
             suggested_action=first.suggested_action,
             component="strategy_manager",
-        ) from first
+        )
+        if all(e.category is ErrorCategory.DATA for e in self.errors.values()):
+            # every sleeve lacks prices (e.g. the source is unreachable): a DATA problem
+            error.category, error.severity = first.category, first.severity
+        raise error from first
 
     def blend_with(self, replacements: Mapping[str, Mapping[str, float]]) -> BlendedTarget:
         """The target with each failed sleeve's weights taken from `replacements`.
@@ -201,9 +217,18 @@ class StrategyManager:
         more when its warm-up needs more (recursive indicators want all the history there is)."""
         tickers = sorted(required_tickers(symphony))
         end = as_of or live_date or self._today()
-        warmup_days = round(warmup_sessions(symphony.root) * CALENDAR_DAYS_PER_SESSION) + 10
+        warmup = warmup_sessions(symphony.root)
+        warmup_days = round(warmup * CALENDAR_DAYS_PER_SESSION) + 10
         days = max(round(self._history_years * DAYS_PER_YEAR), warmup_days)
-        start = end - dt.timedelta(days=days)
+        try:
+            start = end - dt.timedelta(days=days)
+        except OverflowError:  # a window of 1e308 sessions: no market is that old
+            raise StrategyError(
+                f"{symphony.name!r} needs {warmup:.3g} sessions of history before it is "
+                "defined; no market has that much",
+                context={"symphony": symphony.source},
+                suggested_action="Run `alchemiser symphony check FILE` and fix the window.",
+            ) from None
         history = self._market.history(tickers, start, as_of)
         if len(history) == 0:
             raise DataError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import warnings
 from typing import TextIO
 
 from alchemiser.application.run_context import current_run_id
@@ -45,11 +46,35 @@ class JsonLinesFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s [%(run_id)s] %(name)s: %(message)s"
 
 
+class OwnRecordsOnly(logging.Filter):
+    """Drops what libraries log (yfinance, urllib3, curl_cffi, alpaca-py, …): their warnings
+    about a failed request repeat, once per ticker and attempt, an error we report once in our
+    own words. `--verbose` shows them again."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name == OWN or record.name.startswith(OWN + ".")
+
+
+OWN = "alchemiser"
+
+
 def configure_logging(
-    *, level: int, json_lines: bool, redactor: Redactor, stream: TextIO | None = None
+    *,
+    level: int,
+    json_lines: bool,
+    redactor: Redactor,
+    stream: TextIO | None = None,
+    third_party: bool = True,
 ) -> logging.Handler:
-    """Replace the root handlers with one that carries the run id and masks secrets."""
+    """Replace the root handlers with one that carries the run id and masks secrets.
+
+    `third_party=False` keeps libraries' log records and Python warnings raised inside
+    libraries (pandas deprecations seen through yfinance) off the output."""
     handler = logging.StreamHandler(stream or sys.stderr)
+    if not third_party:
+        handler.addFilter(OwnRecordsOnly())
+        # a warning attributed to a library module; ours (alchemiser.*) still show
+        warnings.filterwarnings("ignore", module=rf"(?!{OWN}(\.|$))")
     handler.addFilter(RunContextFilter(redactor))
     handler.setFormatter(JsonLinesFormatter() if json_lines else logging.Formatter(TEXT_FORMAT))
     root = logging.getLogger()

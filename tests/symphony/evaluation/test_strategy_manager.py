@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 
 from alchemiser.application.strategy_manager import SleeveSignalError, StrategyManager
-from alchemiser.domain.errors import DataError, ErrorCategory, StrategyError
+from alchemiser.domain.errors import (
+    DataError,
+    DataUnavailableError,
+    ErrorCategory,
+    StrategyError,
+)
 from alchemiser.domain.market.price_history import PriceHistory
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec, SleeveSpec
 from alchemiser.domain.symphony.tree import Asset, If, Metric, Symphony, WeightEqual
@@ -141,6 +146,49 @@ def test_a_sleeve_failure_is_categorised_by_its_cause() -> None:
     assert signal.errors["slow"].category is ErrorCategory.STRATEGY
     assert signal.errors["missing"].category is ErrorCategory.STRATEGY
     assert all(isinstance(e, StrategyError) for e in signal.errors.values())  # sleeve policy
+
+
+class UnreachableMarket(FakeMarket):
+    """A network source that cannot be reached (what Yahoo/Alpaca raise after the deadline)."""
+
+    def history(
+        self, tickers: Sequence[str], start: dt.date | None, end: dt.date | None
+    ) -> PriceHistory:
+        self.calls.append((tuple(tickers), start, end))
+        raise DataUnavailableError(
+            "Yahoo Finance did not answer within the 3 s deadline", context={"source": "yahoo"}
+        )
+
+
+def test_several_sleeves_without_prices_fail_as_data_not_strategy() -> None:
+    """Two sleeves lacking prices (one unknown ticker, one whole failed fetch): DATA."""
+
+    class HalfBroken(FakeMarket):
+        def history(
+            self, tickers: Sequence[str], start: dt.date | None, end: dt.date | None
+        ) -> PriceHistory:
+            if "QQQ" in tickers:
+                raise DataError("no prices for QQQ", context={"ticker": "QQQ"})
+            return super().history(tickers, start, end)
+
+    signal = manager(HalfBroken()).signal(portfolio(broken=0.5, blend=0.5))
+    with pytest.raises(StrategyError, match="2 sleeves failed") as caught:
+        signal.raise_on_failure()
+    assert caught.value.category is ErrorCategory.DATA
+    mixed = manager().signal(portfolio(broken=0.5, slow=0.5))
+    with pytest.raises(StrategyError) as caught:
+        mixed.raise_on_failure()
+    assert caught.value.category is ErrorCategory.STRATEGY  # causes differ
+
+
+def test_an_unreachable_source_is_raised_as_such_so_the_autopilot_retries() -> None:
+    signal = manager(UnreachableMarket()).signal(portfolio(trend=0.5, blend=0.5))
+    assert set(signal.errors) == {"trend", "blend"}
+    with pytest.raises(DataUnavailableError, match="no prices for sleeves trend, blend") as caught:
+        signal.raise_on_failure()
+    assert caught.value.category is ErrorCategory.DATA
+    assert caught.value.context["source"] == "yahoo"
+    assert "3 s deadline" in caught.value.message
 
 
 def test_single_failure_reraises_that_sleeve_error() -> None:

@@ -416,8 +416,8 @@ def test_error_path_points_into_the_tree() -> None:
         ],
     }
     err = json_error(score)
-    assert "root.children[0]" in err.reason
-    assert err.context["path"] == "root.children[0]"
+    assert "$.children[0]" in err.reason
+    assert err.context["path"] == "$.children[0]"
 
 
 @settings(max_examples=100, deadline=None)

@@ -39,7 +39,7 @@ def test_iterative_codec_matches_the_json_module(value: Any) -> None:
 
 
 def test_nesting_far_beyond_the_recursion_limit() -> None:
-    depth = 20_000
+    depth = deep_json.MAX_DEPTH // 2  # two brackets a level: exactly the deepest read
     value: Any = "leaf"
     for _ in range(depth):
         value = {"children": [value]}
@@ -49,6 +49,13 @@ def test_nesting_far_beyond_the_recursion_limit() -> None:
     for _ in range(depth):
         again = again["children"][0]
     assert again == "leaf"
+
+
+def test_nesting_deeper_than_the_limit_is_a_clear_error() -> None:
+    depth = deep_json.MAX_DEPTH // 2 + 1
+    text = '{"children":[' * depth + '"leaf"' + "]}" * depth
+    with pytest.raises(deep_json.DeepJSONError, match="nesting deeper than 4000 brackets"):
+        deep_json.loads(text)
 
 
 @pytest.mark.parametrize(

@@ -110,12 +110,10 @@ class Reconciler:
         """Bring every order of ours to a final state and into the ledger (see module doc)."""
         stale = {r.run_id: r for r in stale_runs}
         tracked: dict[str, _Tracked] = {}
-        for run in self._recent_runs(stale_runs):
-            for record in self._ledger.orders_of(run):
-                if not record.final:
-                    tracked[record.client_order_id] = _Tracked(
-                        run, record.phase, record.client_order_id, record
-                    )
+        for record in self._ledger.unfinished_orders(self._recent_runs(stale_runs)):
+            tracked[record.client_order_id] = _Tracked(
+                record.run_id, record.phase, record.client_order_id, record
+            )
         for run in stale:
             for item in self._unrecorded(run, tracked):
                 tracked.setdefault(item.client_order_id, item)
@@ -350,7 +348,7 @@ class Reconciler:
 
     # -- helpers --------------------------------------------------------------------------------
     def _recent_runs(self, stale: Sequence[RunSummary]) -> list[str]:
-        runs = [r.run_id for r in self._ledger.runs(RECENT_RUNS) if r.broker == self._broker.name]
+        runs = self._ledger.recent_run_ids(RECENT_RUNS, self._broker.name)
         return sorted(set(runs) | {r.run_id for r in stale})
 
     def _stop_if_unresolved(self, run_id: str, unresolved: Sequence[Order], what: str) -> None:

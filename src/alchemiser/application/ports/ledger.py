@@ -314,6 +314,16 @@ class LedgerViews(Protocol):
 
     def orders_of(self, run_id: str) -> list[OrderRecord]: ...
 
+    def recent_run_ids(self, limit: int, broker: str) -> list[str]:
+        """Ids of the runs of `broker` among the `limit` most recent runs, newest first (what
+        `runs(limit)` filtered by broker gives, without reading every run's summary)."""
+        ...
+
+    def unfinished_orders(self, run_ids: Sequence[str]) -> list[OrderRecord]:
+        """The orders of `run_ids` not recorded final, by run, then as `orders_of` sorts them
+        (one query where reconciling used one per recent run)."""
+        ...
+
     def fills_of(self, run_id: str) -> list[Fill]: ...
 
     def sleeve_deltas(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 from alchemiser.domain.market.price_history import PriceHistory
@@ -32,4 +33,13 @@ class MarketDataSource(Protocol):
 
     def latest_prices(self, tickers: Sequence[str]) -> dict[str, float]:
         """Price per ticker at decision time (latest trade, or quote mid)."""
+        ...
+
+
+class FetchProgress(Protocol):
+    """Where a network source reports how many tickers have arrived (a progress bar on a
+    terminal, nothing in --json or a pipe)."""
+
+    def track(self, description: str, total: int) -> AbstractContextManager[Callable[[int], None]]:
+        """A context whose value is called with the number of tickers done so far."""
         ...

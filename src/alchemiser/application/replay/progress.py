@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager
 from typing import Protocol
 
 from pydantic import BaseModel, Field
@@ -32,8 +33,10 @@ class ReplayProgress(BaseModel):
 
 
 class ProgressStore(Protocol):
-    """Durable, append-only progress: a Ctrl-C mid-write loses at most the line being written,
-    never an earlier session."""
+    """Durable, append-only progress, kept with the session it records: everything a session
+    writes (ledger, simulated account, its record) inside `session()` is kept together when the
+    block completes, and none of it when it does not, so a replay stopped anywhere resumes from
+    the last completed session."""
 
     def load(self) -> ReplayProgress | None: ...
 
@@ -41,4 +44,8 @@ class ProgressStore(Protocol):
         """Start a new, empty progress for `fingerprint`."""
         ...
 
-    def append(self, record: SessionRecord) -> None: ...
+    def append(self, record: SessionRecord) -> None:
+        """Record a completed session (inside its `session()` block)."""
+        ...
+
+    def session(self) -> AbstractContextManager[None]: ...

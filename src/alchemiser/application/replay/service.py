@@ -22,6 +22,7 @@ from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.ports.broker import Broker
 from alchemiser.application.ports.calendar import TradingCalendar
 from alchemiser.application.ports.cycle_lock import CycleLock
+from alchemiser.application.ports.halt import HaltSwitch
 from alchemiser.application.ports.ledger import Ledger
 from alchemiser.application.ports.market_data import MarketDataSource
 from alchemiser.application.rebalancing_orchestrator import RebalancingOrchestrator
@@ -30,6 +31,7 @@ from alchemiser.application.replay.parity import blended_backtest, parity_report
 from alchemiser.application.replay.progress import ProgressStore, SessionRecord
 from alchemiser.application.replay.range_signals import RangeStrategyManager
 from alchemiser.application.results.replay import ParityReport
+from alchemiser.application.risk_gate import RiskGate
 from alchemiser.application.settings import (
     ExecutionSettings,
     MarketDataSettings,
@@ -52,6 +54,11 @@ indicators then see the same warm-up in both, and one evaluation serves the whol
 
 BrokerFactory = Callable[[MarketDataSource, dt.datetime], Broker]
 """(market cut at the session, moment the broker's clock starts) → the simulated broker."""
+
+RiskFactory = Callable[[PortfolioSpec, MarketDataSource, Broker], tuple[RiskGate, HaltSwitch]]
+"""(portfolio, market cut at the session, the session's broker) → the risk rules `trade` applies
+(the portfolio's `[risk]` over the settings') and the replay's own halt switch, which a breaker
+throws and later sessions obey, as an unattended account would."""
 
 Progress = Callable[[int, int], None]
 """(sessions done, sessions in total), after each session."""
@@ -79,6 +86,7 @@ class ReplayService:
         errors: ErrorHandler,
         cycle_lock: CycleLock,
         precompute: bool = True,
+        make_risk: RiskFactory | None = None,
     ) -> None:
         self._source = source
         self._calendar = calendar
@@ -90,6 +98,7 @@ class ReplayService:
         self._errors = errors
         self._cycle_lock = cycle_lock
         self._precompute = precompute
+        self._make_risk = make_risk
 
     def sessions(self, start: dt.date, end: dt.date) -> list[dt.date]:
         days = [to_date(d) for d in self._calendar.sessions(start, end)]
@@ -127,8 +136,10 @@ class ReplayService:
         for i, session in enumerate(sessions):
             if last is not None and session <= last:
                 continue
-            done.append(self._one(portfolio, session, strategies, fingerprint))
-            self._progress.append(done[-1])
+            with self._progress.session():
+                record = self._one(portfolio, session, strategies, fingerprint)
+                self._progress.append(record)
+            done.append(record)
             if on_progress is not None:
                 on_progress(i + 1, len(sessions))
         return [r for r in done if start <= r.session <= end]
@@ -159,6 +170,7 @@ class ReplayService:
             source=self._source.name,
             costs=costs,
             capital=capital,
+            details=self._ledger.run_detail,
             non_fractionable=non_fractionable,
             cash_reserve=self._settings.rebalance.cash_reserve,
         )
@@ -189,12 +201,14 @@ class ReplayService:
         if opens is None:  # sessions() only yields sessions
             raise DataError(f"{session} is not a trading session", context={"date": str(session)})
         broker = self._make_broker(market, opens)
+        risk, halt = self._make_risk(portfolio, market, broker) if self._make_risk else (None, None)
         orchestrator = RebalancingOrchestrator(
             broker,
             self._ledger,
             plan_parameters=PlanParameters.from_settings(self._settings.rebalance),
             execution=self._settings.execution,
             errors=self._errors,
+            risk=risk,
         )
         engine = TradingEngine(
             broker=broker,
@@ -216,6 +230,7 @@ class ReplayService:
             rebalance=self._settings.rebalance,
             errors=self._errors,
             cycle_lock=self._cycle_lock,
+            halt=halt,
         )
         result = engine.run(CycleRequest(portfolio=portfolio, mode="replay", config=config))
         account = broker.account()

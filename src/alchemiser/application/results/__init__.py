@@ -13,6 +13,11 @@ from alchemiser.application.results.common import (
     RunStatus,
 )
 from alchemiser.application.results.config import ConfigCheckResult, EffectiveConfig
+from alchemiser.application.results.dashboard import (
+    BacktestJobList,
+    OverviewResult,
+    SleevesResult,
+)
 from alchemiser.application.results.data import BarsResult, DataFetchResult, DataStatusResult
 from alchemiser.application.results.error import ErrorEnvelope
 from alchemiser.application.results.halt import HaltResult, ResumeResult
@@ -52,6 +57,9 @@ PUBLISHED: dict[str, type[Result]] = {
     "backtest-many": BatchBacktestSummary,
     "halt": HaltResult,
     "resume": ResumeResult,
+    "dashboard-overview": OverviewResult,
+    "dashboard-sleeves": SleevesResult,
+    "dashboard-backtests": BacktestJobList,
 }
 """Schema file name (docs/schemas/<name>.json) → model."""
 
@@ -66,6 +74,7 @@ __all__ = [
     "PUBLISHED",
     "PUBLISHED_LISTS",
     "SCHEMA_VERSION",
+    "BacktestJobList",
     "BacktestSummary",
     "BarsResult",
     "BatchBacktestSummary",
@@ -77,6 +86,7 @@ __all__ = [
     "HaltResult",
     "IndicatorResult",
     "NotifyTestResult",
+    "OverviewResult",
     "ParameterView",
     "ParityReport",
     "Phase",
@@ -87,6 +97,7 @@ __all__ = [
     "RunResult",
     "RunStatus",
     "SignalResult",
+    "SleevesResult",
     "StatusResult",
     "SweepSummary",
     "SymphonyCheckResult",

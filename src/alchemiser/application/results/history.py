@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from pydantic import Field
+
 from alchemiser.application.results.account import PositionView
 from alchemiser.application.results.common import (
     DecimalStr,
     ErrorView,
+    InterventionView,
     Phase,
     Record,
     Result,
@@ -102,3 +105,5 @@ class RunRecord(Result):
     accounts: list[AccountStageView]
     errors: list[ErrorView]
     sleeve_trades: list[SleeveTradeView]
+    interventions: list[InterventionView] = Field(default_factory=list)
+    """What the risk rules changed or refused in this run (SPEC §14), from its summary."""

@@ -18,11 +18,27 @@ class ParityFigures(Record):
     tracking_max_bp: float
     """Largest absolute daily return difference, in basis points."""
     fills_off_close_bp: float
-    """What the replay's fills cost against the close, summed as a fraction of each day's
-    equity (bp): the part of the gap the limit ladder and the spread (one tick at least) make."""
+    """What the replay's fills (limit ladder and top-up) cost against the close, as their share
+    of the final equity gap (bp, > 0 = a cost): the spread; 0 with a zero spread."""
     unexplained_bp: float
-    """Log gap ln(replay / backtest) plus fills_off_close_bp: what thresholds (min drift, min
-    order), rounding and cash leave over."""
+    """The reconciliation's `other_holdings` and `residual` lines together (bp): the part of
+    the gap no named cause accounts for."""
+
+
+class GapLine(Record):
+    """One line of the reconciliation: the part of the final equity gap one cause made."""
+
+    cause: str
+    """Stable key: backtest_costs, limit_fills, top_up, crossing, share_rounding, thresholds,
+    cash_reserve, cash_buffer, risk, errors, other_holdings, residual."""
+    label: str
+    bp: float
+    """Its part of final_equity_gap_bp (the lines sum to it)."""
+    days: int
+    """Sessions on which it moved the return difference."""
+    value: float | None = None
+    """For crossing: the dollar value crossed between sleeves without an order (it moves
+    neither path: the account and the blended backtest both trade only the net)."""
 
 
 class DifferingDay(Record):
@@ -30,6 +46,9 @@ class DifferingDay(Record):
     max_weight_gap: float
     tickers: list[str]
     reasons: list[str]
+    """The causes of the differing tickers' gaps (labels of the reconciliation's lines)."""
+    next_session_bp: dict[str, float] = Field(default_factory=dict)
+    """What these holdings made of the next session's log-return difference, by cause (bp)."""
 
 
 class RunWithErrors(Record):
@@ -51,6 +70,8 @@ class ParityReport(Result):
     replay_final_equity: float
     backtest_final_equity: float
     parity: ParityFigures
+    reconciliation: list[GapLine] = Field(default_factory=list)
+    """The final equity gap cause by cause; the `bp` of the lines sum to it."""
     turnover: dict[str, float]
     """Average annual one-way turnover of each path (entry excluded)."""
     differing_days: list[DifferingDay] = Field(default_factory=list)

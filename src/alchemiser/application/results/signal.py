@@ -75,10 +75,12 @@ class SignalResult(Result):
 
     @property
     def exit_code(self) -> int:
-        """0, the failed sleeve's category code, or STRATEGY's when several sleeves failed."""
+        """0, the failed sleeves' category code when they share one (three sleeves without
+        prices are DATA), else STRATEGY's."""
         failed = [s for s in self.sleeves if not s.ok]
         if not failed:
             return 0
-        if len(failed) == 1 and failed[0].error_category is not None:
+        categories = {s.error_category for s in failed}
+        if len(categories) == 1 and failed[0].error_category is not None:
             return failed[0].error_category.exit_code
         return ErrorCategory.STRATEGY.exit_code

@@ -18,7 +18,7 @@ from alchemiser.application.ports.ledger import (
     SleeveSignalRecord,
 )
 from alchemiser.application.results.account import PositionView
-from alchemiser.application.results.common import Record
+from alchemiser.application.results.common import InterventionView, Record
 from alchemiser.application.results.config import PortfolioConfigView
 from alchemiser.application.results.history import (
     AccountStageView,
@@ -71,6 +71,10 @@ class HistoryService:
             accounts=[_account(a) for a in detail.accounts],
             errors=[error_view(e.record) for e in detail.errors],
             sleeve_trades=[_pick(SleeveTradeView, t) for t in detail.sleeve_trades],
+            interventions=[
+                InterventionView.model_validate(i)
+                for i in detail.run.summary.get("interventions") or []
+            ],
         )
 
 

@@ -59,6 +59,12 @@ class IndicatorService:
                 context={"indicator": name},
                 suggested_action="Use one of: " + ", ".join(sorted(METRIC_ALIASES)),
             )
+        if as_of is not None and as_of > self._now().date():
+            raise ConfigurationError(
+                f"--as-of {as_of} is in the future",
+                context={"option": "--as-of"},
+                suggested_action="Give a past date, or leave --as-of out for the newest session.",
+            )
         params = dict(parameters or {})
         history = self._market.history([ticker], self._start(as_of), as_of)
         symbol = history.tickers[0]

@@ -25,7 +25,7 @@ from alchemiser.application.risk_gate import preview_risk
 from alchemiser.application.services.views import sleeve_views, target_lines
 from alchemiser.application.settings import RiskSettings
 from alchemiser.application.strategy_manager import StrategyManager
-from alchemiser.domain.errors import NotificationError
+from alchemiser.domain.errors import ConfigurationError, NotificationError
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
 
 
@@ -37,11 +37,15 @@ class SignalService:
         *,
         use_live_price: bool,
         today: Callable[[], dt.date],
+        quality: Callable[[PortfolioSpec, dt.date], None] | None = None,
     ) -> None:
+        """`quality(portfolio, decision_day)` is the data-quality gate, raising on bad prices
+        (see `signal_quality`); None skips it."""
         self._strategies = strategies
         self._calendar = calendar
         self._use_live_price = use_live_price
         self._today = today
+        self._quality = quality
 
     def signal(
         self,
@@ -53,9 +57,18 @@ class SignalService:
     ) -> SignalResult:
         """`live_price` None follows the setting; it only matters when `as_of` is None.
         With `risk`, the result also shows what the risk rules would change (SPEC §14)."""
-        signal = self._strategies.signal(
-            portfolio, as_of=as_of, live_date=self._live_date(as_of, live_price)
-        )
+        if as_of is not None and as_of > self._today():
+            # A source answers a future date with its newest session: never pass that off as
+            # the signal of the date asked for.
+            raise ConfigurationError(
+                f"--as-of {as_of} is in the future (today is {self._today()} in New York)",
+                context={"option": "--as-of"},
+                suggested_action="Give a past date, or leave --as-of out for today's signal.",
+            )
+        live_date = self._live_date(as_of, live_price)
+        if self._quality is not None:
+            self._quality(portfolio, as_of or live_date or self._today())
+        signal = self._strategies.signal(portfolio, as_of=as_of, live_date=live_date)
         target = signal.target
         return SignalResult(
             as_of=signal.as_of,

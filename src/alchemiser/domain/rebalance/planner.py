@@ -125,6 +125,7 @@ def plan_rebalance(
 
     trades: list[PlannedTrade] = []
     skipped: list[SkippedTrade] = []
+    unfunded: dict[Symbol, PlannedTrade] = {}
     for symbol in sorted(set(held) | set(weights)):
         weight = weights.get(symbol, Decimal(0))
         current = values.get(symbol, Money(0))
@@ -161,8 +162,23 @@ def plan_rebalance(
                 reason = SkipReason.ROUNDS_TO_ZERO
         if reason is not None:
             skipped.append(SkippedTrade(symbol, delta, delta_weight, reason))
+            # Only a sell held back by the drift band may fund buys: one below the minimum
+            # order value stays skipped (the broker refuses or mis-sizes such an order).
+            if (
+                reason is SkipReason.BELOW_MIN_DRIFT
+                and delta < 0
+                and -delta >= params.min_order_value
+                and symbol in held
+            ):
+                unfunded[symbol] = base
             continue
         trades.append(replace(base, qty=qty))
+
+    kept_cash = portfolio_value - investable * sum(weights.values(), Decimal(0))
+    funding = _fund_buys(trades, unfunded, cash - kept_cash, held, params.min_order_value)
+    trades += funding
+    funded = {t.symbol for t in funding}
+    skipped = [s for s in skipped if s.symbol not in funded]
 
     trades.sort(key=lambda t: (t.side is Side.BUY, t.symbol))
     return RebalancePlan(
@@ -173,6 +189,36 @@ def plan_rebalance(
         skipped=tuple(skipped),
         target_weights=weights,
     )
+
+
+def _fund_buys(
+    trades: list[PlannedTrade],
+    skipped_sells: Mapping[Symbol, PlannedTrade],
+    spare_cash: Money,
+    held: Mapping[Symbol, Position],
+    min_order_value: Decimal,
+) -> list[PlannedTrade]:
+    """Sells skipped as small, brought back (largest first) while the planned buys need more
+    than the spare cash and the planned sells provide (by at least the minimum order value):
+    otherwise small overweights that each stay under the thresholds leave a large buy unfunded,
+    and the account never reaches its target."""
+    need = sum((t.delta_value for t in trades if t.side is Side.BUY), Money(0))
+    available = spare_cash + sum(
+        (t.qty * t.price if t.closes_position else -t.delta_value)
+        for t in trades
+        if t.side is Side.SELL
+    )
+    added: list[PlannedTrade] = []
+    for base in sorted(skipped_sells.values(), key=lambda t: (t.delta_value, t.symbol)):
+        if need - available < max(min_order_value, Decimal("0.01")):
+            break
+        qty = shares_for(abs(base.delta_value), base.price, fractionable=base.fractionable)
+        qty = min(qty, held[base.symbol].qty)
+        if qty <= 0:
+            continue
+        added.append(replace(base, qty=qty))
+        available += -base.delta_value
+    return added
 
 
 def _skip_reason(delta: Money, delta_weight: Weight, params: PlanParameters) -> SkipReason | None:

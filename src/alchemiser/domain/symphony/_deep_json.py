@@ -11,6 +11,8 @@ import json
 import re
 from typing import Any
 
+from alchemiser.domain.errors import SymphonyParseError
+
 _TOKEN = re.compile(
     r"""[ \t\r\n]*(?:
         ("(?:[^"\\]|\\.)*+")                       # 1 string
@@ -23,6 +25,30 @@ _TOKEN = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 _LITERALS: dict[str, Any] = {"true": True, "false": False, "null": None}
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*+"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}()]")
+
+MAX_DEPTH = 4_000
+"""Deepest JSON nesting read. Composer JSON spends two brackets (an object and its `children`
+list) per level where `.clj` spends one or two, so this matches the `.clj` reader's 2,000."""
+
+MAX_INT_DIGITS = 4_000
+"""Longer integers are read as floats (inf when huge): Python refuses to convert integers of
+more than 4,300 digits, and no symphony number needs more than a handful. The importer and the
+validator then report the value where it stands (not a whole number, not finite)."""
+
+
+def _number(text: str) -> int | float:
+    return int(text) if len(text.lstrip("-")) <= MAX_INT_DIGITS else float(text)
+
+
+def max_nesting(text: str) -> int:
+    """The deepest bracket nesting of JSON or `.clj` text (brackets in strings do not count)."""
+    depth = deepest = 0
+    for match in _BRACKET.finditer(_STRING.sub("", text)):
+        depth += 1 if match.group() in "[{(" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 class DeepJSONError(ValueError):
@@ -35,10 +61,22 @@ class DeepJSONError(ValueError):
         super().__init__(f"{message}: line {self.lineno} column {self.colno}")
 
 
+def refuse_too_deep(text: str, limit: int, source: str, form: str) -> None:
+    """A writer never produces a file its reader refuses: text nested deeper than the reader's
+    limit is an error here, not a file that fails to load later."""
+    depth = max_nesting(text)
+    if depth > limit:
+        raise SymphonyParseError(
+            f"as {form} this symphony nests {depth} brackets deep; the reader accepts {limit}",
+            source=source,
+            suggested_action="Keep it in its current form, or flatten the deepest branches.",
+        )
+
+
 def loads(text: str | bytes) -> Any:
     """`json.loads`, or the iterative decoder when the text nests too deeply for it."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_number)
     except RecursionError:
         decoded = text.decode("utf-8-sig") if isinstance(text, bytes) else text
         return _loads_iteratively(decoded)
@@ -92,6 +130,12 @@ def _loads_iteratively(text: str) -> Any:
         elif group == 3:
             if not expect_value:
                 raise DeepJSONError("Expecting ',' delimiter", text, at)
+            if len(stack) >= MAX_DEPTH:
+                raise DeepJSONError(
+                    f"nesting deeper than {MAX_DEPTH} brackets; a symphony never needs this",
+                    text,
+                    at,
+                )
             stack.append([{} if token == "{" else [], None, False])
             expect_value = True
             continue
@@ -104,7 +148,7 @@ def _loads_iteratively(text: str) -> Any:
                 expect_value = False
                 continue
         elif group == 2:
-            value = float(token) if any(c in token for c in ".eE") else int(token)
+            value = float(token) if any(c in token for c in ".eE") else _number(token)
         elif group == 4:
             value = _LITERALS[token]
         else:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from alchemiser.domain.symphony._deep_json import refuse_too_deep
+from alchemiser.domain.symphony.reader import MAX_DEPTH
 from alchemiser.domain.symphony.tree import (
     Asset,
     Condition,
@@ -40,7 +42,9 @@ def to_clj(symphony: Symphony) -> str:
     if symphony.description:
         options.append(f":description {_string(symphony.description)}")
     head = f"(defsymphony\n{_INDENT}{_string(symphony.name)}\n{_INDENT}{{{', '.join(options)}}}\n"
-    return head + _INDENT + node_to_clj(symphony.root, 1) + ")\n"
+    text = head + _INDENT + node_to_clj(symphony.root, 1) + ")\n"
+    refuse_too_deep(text, MAX_DEPTH, symphony.source, ".clj")
+    return text
 
 
 def node_to_clj(root: Node, level: int = 0) -> str:

@@ -120,18 +120,21 @@ class _JsonImporter:
         )
 
     def path(self, index: int) -> str:
+        """The JSON path of step `index`, e.g. `$.children[0].children[2]`."""
         parts: list[str] = []
         while index > 0:
-            parts.append(f"children[{self.slots[index]}]")
+            parts.append(f".children[{self.slots[index]}]")
             index = self.parents[index]
-        step = self.dicts[index].get("step", "?") if self.dicts else "?"
-        return ".".join([str(step), *reversed(parts)])
+        return "$" + "".join(reversed(parts))
 
     def symphony(self, top: dict[str, Any]) -> Symphony:
         kids = self.kids = self._collect(top)
         results: list[Any] = [None] * len(self.dicts)
         for index in range(len(self.dicts) - 1, 0, -1):
-            results[index] = self._convert(index, [results[k] for k in kids[index]])
+            result = self._convert(index, [results[k] for k in kids[index]])
+            if _is_node(result) and result.path is None:  # where the validator points
+                object.__setattr__(result, "path", self.path(index))
+            results[index] = result
         body_values = [results[k] for k in kids[0]]
         if top.get("step") != "root":
             node = self._convert(0, body_values)
@@ -206,6 +209,8 @@ class _JsonImporter:
 
     def _integer(self, index: int, value: Any, what: str) -> int:
         number = self._number(index, value, what)
+        if not math.isfinite(number):
+            raise self.fail(index, f"{what} must be a finite whole number, found {number}")
         if not number.is_integer():
             raise self.fail(index, f"{what} must be a whole number, found {value!r}")
         return int(number)
@@ -292,7 +297,7 @@ class _JsonImporter:
             rhs = self._number(index, d.get("rhs-val"), "rhs-val")
         else:
             rhs = self._indicator(index, d, "rhs", with_ticker=True)
-        return ("then", Condition(comparator, lhs, rhs), body)
+        return ("then", Condition(comparator, lhs, rhs), body, self.path(index))
 
     def _if(self, index: int, values: list[Any]) -> Node:
         branches = [v for v in values if isinstance(v, tuple)]
@@ -308,8 +313,8 @@ class _JsonImporter:
             )
         # several condition children are an else-if chain, tried in order
         node: Node = elses[0][1]
-        for _, condition, body in reversed(thens):
-            node = If(condition, body, node)
+        for _, condition, body, path in reversed(thens):
+            node = If(condition, body, node, path=path)
         return node
 
     def _indicator(
@@ -460,7 +465,9 @@ def dumps_composer_json(symphony: Symphony) -> str:
     Compact on purpose: `json.dumps(indent=…)` uses a recursive pure-Python encoder (slow, and
     an indented 288-deep score grows twentyfold); the compact encoder is in C.
     """
-    return deep_json.dumps(to_composer_json(symphony)) + "\n"
+    text = deep_json.dumps(to_composer_json(symphony)) + "\n"
+    deep_json.refuse_too_deep(text, deep_json.MAX_DEPTH, symphony.source, "Composer JSON")
+    return text
 
 
 def _fraction(weight: float) -> dict[str, float | int]:

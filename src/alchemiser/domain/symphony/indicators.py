@@ -57,6 +57,11 @@ _WINDOWLESS = frozenset(
 )
 
 
+def needs_window(metric: Metric) -> bool:
+    """Whether `metric` takes a window (PPO takes its three windows as parameters instead)."""
+    return metric not in _WINDOWLESS
+
+
 def compute_indicator(
     metric: Metric, closes: FloatArray, window: int | None, **params: float
 ) -> FloatArray:

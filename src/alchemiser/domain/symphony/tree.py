@@ -9,6 +9,7 @@ Equality and hashing use the digest, never a deep comparison.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -51,6 +52,15 @@ class RebalanceFrequency(StrEnum):
     YEARLY = "yearly"
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, *, keep: str = "") -> str:
+    """`text` without control characters (terminal escapes, bidi overrides): names come from
+    files anyone can write and end up on terminals, in logs and in e-mails."""
+    return _CONTROL.sub(lambda m: m.group() if m.group() in keep else "", text)
+
+
 def _digest(*parts: object) -> str:
     return hashlib.blake2b("\x1f".join(map(str, parts)).encode(), digest_size=16).hexdigest()
 
@@ -91,13 +101,18 @@ class Condition:
 
 @dataclass(frozen=True, eq=False)
 class _Node:
-    """Base: `digest` identifies content; `position` is (line, column) in the source, if known."""
+    """Base: `digest` identifies content; `position` is (line, column) in a `.clj` source and
+    `path` the JSON path (`$.children[0]`) in a Composer JSON source, when known."""
 
     digest: str = field(init=False, repr=False)
     position: tuple[int, int] | None = field(default=None, kw_only=True, compare=False)
+    path: str | None = field(default=None, kw_only=True, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "digest", self._content_digest())
+        name = getattr(self, "name", None)
+        if isinstance(name, str):
+            object.__setattr__(self, "name", printable(name))
 
     def _content_digest(self) -> str:  # pragma: no cover - every subclass overrides
         raise NotImplementedError
@@ -245,6 +260,10 @@ class Symphony:
     asset_class: str = "EQUITIES"
     description: str = ""
     source: str = "<memory>"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "name", printable(self.name))
+        object.__setattr__(self, "description", printable(self.description, keep="\t\n"))
 
     @property
     def digest(self) -> str:

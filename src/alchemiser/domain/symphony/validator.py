@@ -40,6 +40,10 @@ closer, they are rounding (33.33 + 33.33 + 33.33) and only warned about: the eva
 renormalises them."""
 WEIGHT_ROUNDING = 1e-9
 
+MAX_WINDOW = 10_000
+"""Longest indicator or volatility window, in sessions (about 40 years): more than any market
+history holds; a larger one (`{:window 1e308}`) is a typo that would ask for impossible data."""
+
 _RETURN_BASED = frozenset(
     {
         Metric.RSI,
@@ -60,11 +64,13 @@ class Problem:
     severity: Severity
     message: str
     position: tuple[int, int] | None = None
+    path: str | None = None
+    """The JSON path (`$.children[0].window-days`) when the symphony came from JSON."""
 
     def where(self, source: str) -> str:
-        return (
-            source if self.position is None else f"{source}:{self.position[0]}:{self.position[1]}"
-        )
+        if self.position is not None:
+            return f"{source}:{self.position[0]}:{self.position[1]}"
+        return source if self.path is None else f"{source} {self.path}"
 
     def render(self, source: str) -> str:
         return f"{self.where(source)}: {self.severity.value}: {self.message}"
@@ -79,7 +85,8 @@ class SymphonyInvalidError(SymphonyParseError):
         more = len(errors) - 1
         suffix = f" (and {more} more problem{'s' * (more > 1)})" if more else ""
         line, column = first.position if first.position else (None, None)
-        super().__init__(first.message + suffix, source=source, line=line, column=column)
+        at = f"at {first.path}: " if first.path and not first.position else ""
+        super().__init__(at + first.message + suffix, source=source, line=line, column=column)
         self.problems = problems
 
 
@@ -134,25 +141,34 @@ def validate(symphony: Symphony) -> ValidationReport:
     tickers: set[str] = set()
     indicators: set[Indicator] = set()
 
-    def error(message: str, node: Node) -> None:
-        problems.append(Problem(Severity.ERROR, message, node.position))
+    def error(message: str, node: Node, key: str | None = None) -> None:
+        problems.append(Problem(Severity.ERROR, message, node.position, _json_path(node, key)))
 
     def warn(message: str, node: Node) -> None:
-        problems.append(Problem(Severity.WARNING, message, node.position))
+        problems.append(Problem(Severity.WARNING, message, node.position, node.path))
 
-    def check_indicator(indicator: Indicator, node: Node) -> None:
+    def check_indicator(indicator: Indicator, node: Node, side: str) -> None:
         indicators.add(indicator)
         label = f"({indicator.metric.value}{' ' + indicator.ticker if indicator.ticker else ''})"
         if indicator.ticker is not None:
             tickers.add(indicator.ticker)
             if not TICKER.fullmatch(indicator.ticker):
                 error(f"{label}: {indicator.ticker!r} is not a ticker symbol", node)
+        window_key = f"{side}-window-days"
         if indicator.window is not None and indicator.window < 1:
-            error(f"{label}: window {indicator.window} must be at least 1", node)
+            error(f"{label}: window {indicator.window} must be at least 1", node, window_key)
+        if indicator.window is not None and indicator.window > MAX_WINDOW:
+            error(
+                f"{label}: window {indicator.window:.6g} is over {MAX_WINDOW:,}", node, window_key
+            )
         params = dict(indicator.params)
         for key, value in params.items():
             if value < 1:
-                error(f"{label}: :{key} {value:g} must be at least 1", node)
+                error(f"{label}: :{key} {value:g} must be at least 1", node, f"{side}-fn-params")
+            elif not value <= MAX_WINDOW:
+                error(
+                    f"{label}: :{key} {value:g} is over {MAX_WINDOW:,}", node, f"{side}-fn-params"
+                )
         if params.get("short-window", 0) >= params.get("long-window", math.inf):
             error(f"{label}: :short-window must be shorter than :long-window", node)
 
@@ -164,15 +180,15 @@ def validate(symphony: Symphony) -> ValidationReport:
         elif isinstance(node, If):
             condition = node.condition
             operands = (condition.lhs, condition.rhs)
-            for operand in operands:
+            for side, operand in zip(("lhs", "rhs"), operands, strict=True):
                 if isinstance(operand, Indicator):
-                    check_indicator(operand, node)
+                    check_indicator(operand, node, side)
                 elif not math.isfinite(operand):
                     error(f"comparison against {operand} is not a finite number", node)
             if not any(isinstance(op, Indicator) for op in operands):
                 warn("comparison of two numbers: the branch taken never changes", node)
         elif isinstance(node, Filter):
-            check_indicator(node.metric, node)
+            check_indicator(node.metric, node, "sort-by")
             if node.count < 1:
                 error(f"select-{node.selection.value} {node.count}: must select at least 1", node)
             if not node.candidates:
@@ -190,6 +206,13 @@ def validate(symphony: Symphony) -> ValidationReport:
                 f"weight-inverse-volatility window {node.window} must be at least 2 "
                 "(a volatility needs two returns)",
                 node,
+                "window-days",
+            )
+        elif isinstance(node, WeightInverseVolatility) and node.window > MAX_WINDOW:
+            error(
+                f"weight-inverse-volatility window {node.window:.6g} is over {MAX_WINDOW:,}",
+                node,
+                "window-days",
             )
     rule = symphony.rebalance
     if rule.threshold is not None and not 0 < rule.threshold < 1:
@@ -218,6 +241,12 @@ def validate(symphony: Symphony) -> ValidationReport:
         distinct_nodes=len({n.digest for n in nodes}),
         problems=tuple(problems),
     )
+
+
+def _json_path(node: Node, key: str | None) -> str | None:
+    if node.path is None:
+        return None
+    return node.path if key is None else f"{node.path}.{key}"
 
 
 def warmup_sessions(root: Node) -> int:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,7 +41,13 @@ from alpaca.trading.models import Order as AlpacaOrder
 from alpaca.trading.models import Position as AlpacaPosition
 from alpaca.trading.models import TradeAccount
 from alpaca.trading.requests import GetCalendarRequest, GetOrdersRequest, ReplaceOrderRequest
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_before_delay,
+)
 
 from alchemiser.application.settings import AlpacaSettings
 from alchemiser.domain.errors import (
@@ -138,12 +145,15 @@ class AlpacaBroker:
         self.limiter = limiter
         self._calls = CallLog()
 
+        self._deadline = threading.local()
+
         def session() -> LimitedSession:
             return LimitedSession(
                 limiter,
                 settings.request_timeout_seconds,
                 calls=self._calls,
                 max_pause=settings.max_retry_wait_seconds,
+                time_left=self._time_left,
             )
 
         self._client = TradingClient(
@@ -488,8 +498,27 @@ class AlpacaBroker:
         base = retry_after if retry_after is not None else 0.25 * 2**attempt
         return min(base, self._settings.max_retry_wait_seconds)
 
+    def _time_left(self) -> float | None:
+        """Seconds until the deadline of this thread's current read (None outside a read)."""
+        end: float | None = getattr(self._deadline, "end", None)
+        return None if end is None else end - time.monotonic()
+
     def _read(self, operation: str, call: Callable[[], _T]) -> _T:
-        """An idempotent call, retried on 429/5xx/timeouts; other errors raise at once."""
+        """An idempotent call, retried on 429/5xx/timeouts; other errors raise at once.
+
+        The whole read, retries and waits included, ends within `alpaca.deadline_seconds`:
+        each request's timeout is cut to the time left, and no retry starts (or waits) past it.
+        """
+        if getattr(self._deadline, "end", None) is not None:  # nested: the outer deadline holds
+            return self._read_within(operation, call)
+        deadline = self._settings.deadline_seconds
+        self._deadline.end = time.monotonic() + deadline
+        try:
+            return self._read_within(operation, call)
+        finally:
+            self._deadline.end = None
+
+    def _read_within(self, operation: str, call: Callable[[], _T]) -> _T:
 
         def wait(state: RetryCallState) -> float:
             outcome = state.outcome
@@ -507,14 +536,31 @@ class AlpacaBroker:
                 ) from None
 
         retrying = Retrying(
-            stop=stop_after_attempt(self._settings.max_retries + 1),
+            stop=stop_after_attempt(self._settings.max_retries + 1)
+            | stop_before_delay(self._settings.deadline_seconds),
             wait=wait,
             retry=retry_if_exception_type((AlpacaRateLimitedError, AlpacaUnavailableError)),
             sleep=self._sleep,
             reraise=True,
         )
-        result: _T = retrying(attempt)
+        try:
+            result: _T = retrying(attempt)
+        except (AlpacaRateLimitedError, AlpacaUnavailableError) as exc:
+            attempts = int(retrying.statistics.get("attempt_number", 0))
+            left = self._time_left()
+            if attempts <= self._settings.max_retries or (left is not None and left <= 0):
+                self._note_deadline(exc)  # stopped by the deadline, not by the retry count
+            raise
         return result
+
+    def _note_deadline(self, exc: BrokerConnectionError) -> None:
+        deadline = self._settings.deadline_seconds
+        exc.message = f"{exc.message}; gave up at the {deadline:g} s deadline"
+        exc.args = (exc.message,)
+        exc.suggested_action = (
+            "Check network access to Alpaca and its status page; the deadline is "
+            "alpaca.deadline_seconds, each request's alpaca.request_timeout_seconds."
+        )
 
 
 def _one(kind: type[_M], value: object, endpoint: str | None = None) -> _M:

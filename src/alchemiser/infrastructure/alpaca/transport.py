@@ -120,16 +120,24 @@ class LimitedSession(requests.Session):
         calls: CallLog | None = None,
         max_pause: float = 30.0,
         wall_clock: Callable[[], float] = time.time,
+        time_left: Callable[[], float | None] = lambda: None,
     ) -> None:
         super().__init__()
         self._limiter = limiter
         self._timeout = timeout
+        self._time_left = time_left
         self._calls = calls or CallLog()
         self._max_pause = max_pause
         self._wall_clock = wall_clock
 
     def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", self._timeout)
+        """`time_left` (seconds until the caller's deadline, None without one) shortens the
+        timeout, and a request that would start after the deadline is not sent."""
+        left = self._time_left()
+        if left is not None and left <= 0:
+            raise requests.Timeout(f"deadline passed before {str(method).upper()} was sent")
+        timeout = kwargs.get("timeout") or self._timeout
+        kwargs["timeout"] = timeout if left is None else _shorter(timeout, left)
         self._calls.note(method, url)
         self._limiter.acquire()
         response: requests.Response = super().request(method, url, *args, **kwargs)
@@ -137,6 +145,13 @@ class LimitedSession(requests.Session):
         if pause > 0:
             self._limiter.pause(min(pause, self._max_pause))
         return response
+
+
+def _shorter(timeout: Any, left: float) -> Any:
+    """`timeout` (seconds, or requests' (connect, read) pair) cut to `left` seconds."""
+    if isinstance(timeout, tuple):
+        return tuple(min(float(t), left) if t else left for t in timeout)
+    return min(float(timeout), left)
 
 
 def take_over_transport(client: Any, session: LimitedSession) -> None:

@@ -195,6 +195,15 @@ class SqlLedger:
             ).all()
         return [_summary(r) for r in rows]
 
+    def recent_run_ids(self, limit: int, broker: str) -> list[str]:
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(t.runs.c.run_id, t.runs.c.broker)
+                .order_by(t.runs.c.started_at.desc())
+                .limit(limit)
+            ).all()
+        return [r.run_id for r in rows if r.broker == broker]
+
     def unfinished_runs(self) -> list[RunSummary]:
         with self._read() as conn:
             rows = conn.execute(
@@ -211,6 +220,17 @@ class SqlLedger:
     def orders_of(self, run_id: str) -> list[OrderRecord]:
         with self._read() as conn:
             return _orders(conn, run_id)
+
+    def unfinished_orders(self, run_ids: Sequence[str]) -> list[OrderRecord]:
+        found: list[OrderRecord] = []
+        with self._read() as conn:
+            for start in range(0, len(run_ids), 500):  # under SQLite's bound-parameter limit
+                found += _orders(
+                    conn,
+                    t.orders.c.run_id.in_(run_ids[start : start + 500])
+                    & (t.orders.c.final == sa.false()),
+                )
+        return sorted(found, key=lambda r: r.run_id)  # stable: each run keeps its order
 
     def fills_of(self, run_id: str) -> list[Fill]:
         with self._read() as conn:
@@ -366,10 +386,12 @@ def _plan(conn: sa.Connection, run_id: str) -> list[PlannedOrderRecord]:
     ]
 
 
-def _orders(conn: sa.Connection, run_id: str) -> list[OrderRecord]:
+def _orders(conn: sa.Connection, where: str | sa.ColumnElement[bool]) -> list[OrderRecord]:
+    """Orders of one run (its id) or matching a condition, by submission time."""
+    condition = t.orders.c.run_id == where if isinstance(where, str) else where
     rows = conn.execute(
         sa.select(t.orders)
-        .where(t.orders.c.run_id == run_id)
+        .where(condition)
         .order_by(t.orders.c.submitted_at, t.orders.c.client_order_id)
     ).all()
     return [

@@ -58,18 +58,19 @@ class SqlCycleUnitOfWork:
 
     def start_run(self, info: RunInfo) -> None:
         self._conn.execute(
-            t.runs.insert().values(
-                run_id=info.run_id,
-                trading_day=info.trading_day,
-                mode=info.mode,
-                broker=info.broker,
-                data_source=info.data_source,
-                status=RunStatus.RUNNING.value,
-                started_at=info.started_at,
-                resumed_from=info.resumed_from,
-                config=jsonable(dict(info.config)),
-                attributed=False,
-            )
+            t.runs.insert(),
+            {
+                "run_id": info.run_id,
+                "trading_day": info.trading_day,
+                "mode": info.mode,
+                "broker": info.broker,
+                "data_source": info.data_source,
+                "status": RunStatus.RUNNING.value,
+                "started_at": info.started_at,
+                "resumed_from": info.resumed_from,
+                "config": jsonable(dict(info.config)),
+                "attributed": False,
+            },
         )
 
     def finish_run(self, run_id: str, status: RunStatus, summary: Mapping[str, Any]) -> None:
@@ -81,9 +82,14 @@ class SqlCycleUnitOfWork:
 
     def record_event(self, run_id: str, step: str, message: str, data: Any = None) -> None:
         self._conn.execute(
-            t.run_events.insert().values(
-                run_id=run_id, at=now(), step=step, message=message, data=jsonable(data)
-            )
+            t.run_events.insert(),
+            {
+                "run_id": run_id,
+                "at": now(),
+                "step": step,
+                "message": message,
+                "data": jsonable(data),
+            },
         )
 
     def record_signals(self, run_id: str, signals: Sequence[SleeveSignalRecord]) -> None:
@@ -165,7 +171,8 @@ class SqlCycleUnitOfWork:
         previous: Order | None = None
         if existing is None:
             conn.execute(
-                t.orders.insert().values(
+                t.orders.insert(),
+                dict(
                     client_order_id=order.client_order_id,
                     run_id=run_id,
                     phase=phase,
@@ -175,7 +182,7 @@ class SqlCycleUnitOfWork:
                     qty=order.qty,
                     submitted_at=order.submitted_at,
                     **values,
-                )
+                ),
             )
         elif existing.status == order.status.value and existing.filled_qty == order.filled_qty:
             return None  # the same snapshot seen again: nothing changed
@@ -189,30 +196,32 @@ class SqlCycleUnitOfWork:
                 .values(**values)
             )
         conn.execute(
-            t.order_events.insert().values(
-                client_order_id=order.client_order_id,
-                at=order.updated_at,
-                status=order.status.value,
-                filled_qty=order.filled_qty,
-                filled_avg_price=order.filled_avg_price,
-                limit_price=order.limit_price,
-            )
+            t.order_events.insert(),
+            {
+                "client_order_id": order.client_order_id,
+                "at": order.updated_at,
+                "status": order.status.value,
+                "filled_qty": order.filled_qty,
+                "filled_avg_price": order.filled_avg_price,
+                "limit_price": order.limit_price,
+            },
         )
         fill = fill_between(previous, order)
         if fill is not None:
             conn.execute(
-                t.fills.insert().values(
-                    run_id=run_id,
-                    phase=phase,
-                    broker_order_id=fill.order_id,
-                    client_order_id=fill.client_order_id,
-                    symbol=str(fill.symbol),
-                    side=fill.side.value,
-                    qty=fill.qty,
-                    price=fill.price,
-                    cum_qty=order.filled_qty,
-                    at=fill.time,
-                )
+                t.fills.insert(),
+                {
+                    "run_id": run_id,
+                    "phase": phase,
+                    "broker_order_id": fill.order_id,
+                    "client_order_id": fill.client_order_id,
+                    "symbol": str(fill.symbol),
+                    "side": fill.side.value,
+                    "qty": fill.qty,
+                    "price": fill.price,
+                    "cum_qty": order.filled_qty,
+                    "at": fill.time,
+                },
             )
         return fill
 
@@ -228,27 +237,29 @@ class SqlCycleUnitOfWork:
             for p in account.positions
         ]
         self._conn.execute(
-            t.account_snapshots.insert().values(
-                run_id=run_id,
-                stage=stage,
-                at=account.time or now(),
-                equity=account.equity,
-                cash=account.cash,
-                buying_power=account.buying_power,
-                positions=positions,
-            )
+            t.account_snapshots.insert(),
+            {
+                "run_id": run_id,
+                "stage": stage,
+                "at": account.time or now(),
+                "equity": account.equity,
+                "cash": account.cash,
+                "buying_power": account.buying_power,
+                "positions": positions,
+            },
         )
 
     def record_error(self, run_id: str, record: Mapping[str, Any]) -> None:
         self._conn.execute(
-            t.errors.insert().values(
-                run_id=run_id,
-                at=now(),
-                category=str(record.get("category", "")),
-                component=str(record.get("component", "")),
-                message=str(record.get("message", "")),
-                record=jsonable(dict(record)),
-            )
+            t.errors.insert(),
+            {
+                "run_id": run_id,
+                "at": now(),
+                "category": str(record.get("category", "")),
+                "component": str(record.get("component", "")),
+                "message": str(record.get("message", "")),
+                "record": jsonable(dict(record)),
+            },
         )
 
     def record_sleeve_deltas(

@@ -3,6 +3,10 @@
 Daily bars with `adjustment=ALL` (split- and dividend-adjusted) from the configured feed (IEX by
 default; SIP needs a subscription); decision-time prices from the latest trade, or the quote mid
 when a symbol has no recent trade.
+
+Every call ends within `market_data.deadline_seconds` (pages of a long history included), each
+HTTP request within `request_timeout_seconds` (alpaca-py sets none of its own), and alpaca-py's
+hidden retries are off: an unreachable Alpaca is a DataUnavailableError naming the tickers.
 """
 
 from __future__ import annotations
@@ -21,6 +25,14 @@ from alchemiser.domain.errors import (
     DataUnavailableError,
 )
 from alchemiser.domain.market.price_history import PriceHistory
+from alchemiser.infrastructure.marketdata.network import (
+    DEFAULT_LIMITS,
+    DeadlineExceededError,
+    NetworkLimits,
+    Outage,
+    fetch_each,
+    shown,
+)
 from alchemiser.infrastructure.marketdata.symbols import normalise_tickers
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -38,13 +50,28 @@ class _HistoricalClient(Protocol):
 class AlpacaSource:
     """`MarketDataSource` over `StockHistoricalDataClient`."""
 
-    def __init__(self, client: _HistoricalClient, *, feed: str = "iex") -> None:
+    def __init__(
+        self,
+        client: _HistoricalClient,
+        *,
+        feed: str = "iex",
+        limits: NetworkLimits = DEFAULT_LIMITS,
+        outage: Outage | None = None,
+    ) -> None:
         self._client = client
         self.feed = feed
+        self.limits = limits
+        self._outage = outage or Outage()
 
     @classmethod
     def connect(
-        cls, api_key: str | None, secret_key: str | None, *, url: str | None, feed: str
+        cls,
+        api_key: str | None,
+        secret_key: str | None,
+        *,
+        url: str | None,
+        feed: str,
+        limits: NetworkLimits = DEFAULT_LIMITS,
     ) -> AlpacaSource:
         if not api_key or not secret_key:
             raise ConfigurationError(
@@ -55,8 +82,20 @@ class AlpacaSource:
             )
         from alpaca.data.historical import StockHistoricalDataClient
 
+        from alchemiser.infrastructure.alpaca.transport import (
+            LimitedSession,
+            RateLimiter,
+            take_over_transport,
+        )
+
         client = StockHistoricalDataClient(api_key, secret_key, url_override=url)
-        return cls(client, feed=feed)
+        # Alpaca's 200 requests/min budget; a request never waits longer than its timeout
+        limiter = RateLimiter(190, 60.0)
+        take_over_transport(
+            client,
+            LimitedSession(limiter, limits.request_timeout, max_pause=limits.request_timeout),
+        )
+        return cls(client, feed=feed, limits=limits)
 
     @property
     def name(self) -> str:
@@ -151,8 +190,37 @@ class AlpacaSource:
         return {t: prices[t] for t in names}
 
     def _call(self, method: Any, request: Any, names: list[str]) -> Any:
+        """`method(request)` within the deadline; failures become DATA errors naming the
+        tickers, and an unreachable Alpaca is remembered for a short while (`Outage`)."""
+        self._outage.check(names)
+        deadline = self.limits.deadline
+        try:
+            (answer,) = fetch_each(
+                [names],
+                lambda _names: self._call_once(method, request, names),
+                workers=1,
+                deadline=deadline,
+                name=lambda _names: shown(names),
+            )
+        except DeadlineExceededError:
+            error = DataUnavailableError(
+                f"Alpaca market data did not answer within the {deadline:g} s deadline "
+                f"({shown(names)})",
+                context={"tickers": names, "source": self.name, "deadline": deadline},
+                suggested_action="Check the network connection and alpaca_data_url; the "
+                "deadline is market_data.deadline_seconds.",
+            )
+            self._outage.record(error)
+            raise error from None
+        except DataError as error:
+            self._outage.record(error)
+            raise
+        self._outage.clear()
+        return answer
+
+    def _call_once(self, method: Any, request: Any, names: list[str]) -> Any:
         from alpaca.common.exceptions import APIError
-        from requests.exceptions import RequestException
+        from requests.exceptions import RequestException, Timeout
 
         try:
             return method(request)
@@ -170,8 +238,18 @@ class AlpacaSource:
                 suggested_action="Retry later; HTTP 429 means the 200 requests/min limit.",
             ) from None
         except RequestException as exc:
+            if isinstance(exc, ValueError):  # requests' JSONDecodeError: an answer, unreadable
+                raise DataError(
+                    f"Alpaca market data sent an unreadable answer for {shown(names)}",
+                    context={"tickers": names, "source": self.name},
+                ) from None
+            why = (
+                f"no answer within {self.limits.request_timeout:g} s"
+                if isinstance(exc, Timeout)
+                else type(exc).__name__
+            )
             raise DataUnavailableError(
-                f"cannot reach Alpaca market data: {type(exc).__name__}",
+                f"cannot reach Alpaca market data for {shown(names)} ({why})",
                 context={"tickers": names, "source": self.name},
                 suggested_action="Check the network connection and alpaca_data_url.",
             ) from None

@@ -11,7 +11,7 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from alchemiser.application.ports.market_data import MarketDataSource
+from alchemiser.application.ports.market_data import FetchProgress, MarketDataSource
 from alchemiser.application.settings import DataSourceName
 from alchemiser.domain.errors import ConfigurationError
 from alchemiser.infrastructure.calendar import nyse_calendar
@@ -20,6 +20,7 @@ from alchemiser.infrastructure.marketdata.alpaca_source import AlpacaSource
 from alchemiser.infrastructure.marketdata.cache_entry import CacheEntry
 from alchemiser.infrastructure.marketdata.cached_source import CachedSource
 from alchemiser.infrastructure.marketdata.files_source import FilesSource
+from alchemiser.infrastructure.marketdata.network import NetworkLimits
 from alchemiser.infrastructure.marketdata.parquet_cache import ParquetCache
 from alchemiser.infrastructure.marketdata.synthetic import NEW_YORK, SyntheticMarket
 from alchemiser.infrastructure.marketdata.yahoo_source import YahooSource
@@ -27,8 +28,12 @@ from alchemiser.infrastructure.marketdata.yahoo_source import YahooSource
 SPEC_HELP = "synthetic, yahoo, alpaca or files:PATH"
 
 
-def build_market_data_source(settings: Settings, spec: str | None = None) -> MarketDataSource:
+def build_market_data_source(
+    settings: Settings, spec: str | None = None, *, progress: FetchProgress | None = None
+) -> MarketDataSource:
+    """`progress` shows network fetches (a bar on a terminal); None shows nothing."""
     kind, path = parse_source_spec(spec, settings)
+    limits = network_limits(settings)
     if kind is DataSourceName.SYNTHETIC:
         return _synthetic(settings.market_data.synthetic_seed, dt.datetime.now(NEW_YORK).date())
     inner: MarketDataSource
@@ -37,7 +42,7 @@ def build_market_data_source(settings: Settings, spec: str | None = None) -> Mar
         inner = FilesSource(path)
         key = "files-" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
     elif kind is DataSourceName.YAHOO:
-        inner, key = YahooSource(), "yahoo"
+        inner, key = YahooSource(limits=limits, progress=progress), "yahoo"
     else:
         keys = settings.paper_keys if settings.paper_keys.complete else settings.live_keys
         inner = AlpacaSource.connect(
@@ -45,9 +50,19 @@ def build_market_data_source(settings: Settings, spec: str | None = None) -> Mar
             keys.secret_key.get_secret_value() if keys.secret_key else None,
             url=settings.alpaca_data_url,
             feed=settings.market_data.alpaca_feed,
+            limits=limits,
         )
         key = f"alpaca-{settings.market_data.alpaca_feed}"
     return cached(inner, settings.cache_dir / key, settings.market_data.history_years)
+
+
+def network_limits(settings: Settings) -> NetworkLimits:
+    market = settings.market_data
+    return NetworkLimits(
+        request_timeout=market.request_timeout_seconds,
+        deadline=market.deadline_seconds,
+        workers=market.workers,
+    )
 
 
 def cached(inner: MarketDataSource, directory: Path, history_years: int) -> CachedSource:

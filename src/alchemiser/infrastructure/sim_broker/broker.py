@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from typing import Protocol
 
 import sqlalchemy as sa
 
@@ -51,11 +52,34 @@ from alchemiser.infrastructure.sim_broker.config import (
     SimBrokerConfig,
 )
 from alchemiser.infrastructure.sim_broker.session import latest_session, market_clock, window_start
-from alchemiser.infrastructure.sim_broker.store import SimPosition, SimStore
+from alchemiser.infrastructure.sim_broker.store import SimPosition, SimState, SimStore
 
 _PENNY = Decimal("0.01")
 _SUB_PENNY = Decimal("0.0001")
 _BPS = Decimal("0.0001")
+
+
+class SimStateStore(Protocol):
+    """Where the account lives: `SimStore` (SQL, every call) or `MemorySimStore` (a replay)."""
+
+    def load_or_create(self, initial_cash: Decimal, start: dt.datetime) -> SimState: ...
+
+    def save(
+        self,
+        state: SimState,
+        *,
+        orders: Iterable[str],
+        positions: Iterable[Symbol],
+        fills: Iterable[Fill],
+    ) -> None: ...
+
+    def archived(self, order_id: str) -> Order | None:
+        """A final order kept out of `SimState.orders`, by id."""
+        ...
+
+    def archived_by_client_id(self, client_order_id: str) -> Order | None: ...
+
+    def fills(self) -> list[Fill]: ...
 
 
 def _tick(price: Decimal) -> Decimal:
@@ -70,18 +94,24 @@ class SimBroker:
         *,
         market_data: MarketDataSource,
         calendar: TradingCalendar,
-        engine: sa.Engine,
+        engine: sa.Engine | None = None,
         config: SimBrokerConfig | None = None,
         start_at: dt.datetime | None = None,
         window: tuple[str, str] = ("15:45", "12:45"),
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
+        store: SimStateStore | None = None,
     ) -> None:
+        """`engine`: the database of the SQL store; `store` replaces it (a replay's memory)."""
         self._cfg = config or SimBrokerConfig()
         if self._cfg.fill_interval_seconds <= 0:
             raise ValueError("fill_interval_seconds must be positive")
         self._market_data = market_data
         self._calendar = calendar
-        self._store = SimStore(engine, self._cfg.account_id)
+        if store is None:
+            if engine is None:
+                raise ValueError("SimBroker needs an engine or a store")
+            store = SimStore(engine, self._cfg.account_id)
+        self._store: SimStateStore = store
         if start_at is None:
             session = latest_session(calendar, now())
             start_at = window_start(calendar, session, *window)
@@ -103,6 +133,7 @@ class SimBroker:
             key=lambda move: move[0],
         )
         self._factors: dict[Symbol, Decimal] = {}
+        self._expiries: dict[dt.datetime, dt.datetime] = {}
         self._moves_applied = 0
         self._run_until(origin)
 
@@ -166,7 +197,7 @@ class SimBroker:
         for order in self._state.orders.values():
             if order.client_order_id == client_order_id:
                 return order
-        return None
+        return self._store.archived_by_client_id(client_order_id)
 
     def open_orders(self) -> tuple[Order, ...]:
         self._fault("open_orders")
@@ -244,15 +275,15 @@ class SimBroker:
         end = self.now + dt.timedelta(seconds=max(timeout_seconds, 0.0))
         self._run_until(
             end,
-            done=(lambda: all(self._state.orders[i].is_final for i in order_ids))
-            if order_ids
-            else None,
+            done=(lambda: all(self._order(i).is_final for i in order_ids)) if order_ids else None,
         )
 
     # -- order placement ------------------------------------------------------------------------
     def _place(self, request: OrderRequest) -> Order:
         symbol, context = request.symbol, {"ticker": str(request.symbol)}
-        if any(o.client_order_id == request.client_order_id for o in self._state.orders.values()):
+        if any(
+            o.client_order_id == request.client_order_id for o in self._state.orders.values()
+        ) or self._store.archived_by_client_id(request.client_order_id):
             raise DuplicateClientOrderIdError(
                 f"client_order_id {request.client_order_id} already exists",
                 context=context | {"client_order_id": request.client_order_id},
@@ -373,7 +404,13 @@ class SimBroker:
                 self._handle(order, event)
 
     def _expiry(self, order: Order) -> dt.datetime:
-        return market_clock(self._calendar, order.submitted_at).next_close
+        """The close a DAY order expires at (memoised: asked for every open order at every
+        step of simulated time, and a function of the submission time alone)."""
+        expiry = self._expiries.get(order.submitted_at)
+        if expiry is None:
+            expiry = market_clock(self._calendar, order.submitted_at).next_close
+            self._expiries[order.submitted_at] = expiry
+        return expiry
 
     def _handle(self, order: Order, at: dt.datetime) -> None:
         if order.status is OrderStatus.PENDING_CANCEL:
@@ -431,6 +468,14 @@ class SimBroker:
         if order.order_type is OrderType.MARKET or order.limit_price is None:
             return (quote.ask if order.side is Side.BUY else quote.bid), False
         limit, spread = order.limit_price, quote.spread
+        if spread == 0:
+            # A locked, frictionless market (spread_bps 0): the price need not lie on the tick
+            # grid a limit must, so a limit less than one tick from it on its own side is at it.
+            tick = _tick(quote.ask)
+            at_price = (
+                limit > quote.ask - tick if order.side is Side.BUY else limit < quote.bid + tick
+            )
+            return (quote.ask if order.side is Side.BUY else quote.bid) if at_price else None, False
         passive_at = spread * self._cfg.passive_fill_position
         if order.side is Side.BUY:
             if limit >= quote.ask:
@@ -493,6 +538,11 @@ class SimBroker:
     def _quote_at(self, symbol: Symbol, at: dt.datetime) -> Quote:
         self._load_prices([symbol])
         mid = self._prices[symbol] * self._factors.get(symbol, Decimal(1))
+        if self._cfg.spread_bps == 0:
+            # Zero spread means zero: bid = ask = the price, off the tick grid if it is (the
+            # replay's zero-cost parity with a backtest trading at the close depends on it).
+            price = mid.quantize(_SUB_PENNY)
+            return Quote(symbol=symbol, bid=price, ask=price, last=price, time=at)
         half = mid * self._cfg.spread_bps * _BPS / 2
         tick = _tick(mid)
         bid = max((mid - half).quantize(tick, rounding=ROUND_DOWN), tick)
@@ -513,13 +563,13 @@ class SimBroker:
         return [o for o in self._state.orders.values() if not o.is_final]
 
     def _order(self, order_id: str) -> Order:
-        try:
-            return self._state.orders[order_id]
-        except KeyError:
+        order = self._state.orders.get(order_id) or self._store.archived(order_id)
+        if order is None:
             raise UnknownOrderError(
                 f"order {order_id} is unknown to the simulated broker",
                 context={"order_id": order_id},
-            ) from None
+            )
+        return order
 
     def _set(self, order: Order, next_event: dt.datetime | None) -> None:
         self._state.orders[order.id] = order

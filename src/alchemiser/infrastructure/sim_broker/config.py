@@ -55,7 +55,8 @@ class SimBrokerConfig:
     account_id: str = "sim"
     initial_cash: Decimal = Decimal("100000")
     spread_bps: Decimal = Decimal("10")
-    """Full bid/ask spread around the price, in basis points."""
+    """Full bid/ask spread around the price, in basis points. 0 is a frictionless market: bid =
+    ask = the price (not rounded to the tick), and a limit within one tick of it fills at it."""
     latency_seconds: float = 0.2
     """Simulated time between submission and the order reaching the book."""
     partial_fill_ratio: Decimal = Decimal("1")

@@ -148,15 +148,16 @@ class SimStore:
             if row is None:
                 now = _iso(start)
                 conn.execute(
-                    sim_accounts.insert().values(
-                        account_id=self._account,
-                        cash=initial_cash,
-                        initial_cash=initial_cash,
-                        sim_time=now,
-                        next_order_seq=1,
-                        created_at=now,
-                        version=1,
-                    )
+                    sim_accounts.insert(),
+                    {
+                        "account_id": self._account,
+                        "cash": initial_cash,
+                        "initial_cash": initial_cash,
+                        "sim_time": now,
+                        "next_order_seq": 1,
+                        "created_at": now,
+                        "version": 1,
+                    },
                 )
                 return SimState(initial_cash, initial_cash, start, 1, {}, {}, {})
             positions = {
@@ -215,46 +216,72 @@ class SimStore:
                     context={"account_id": self._account},
                     suggested_action="Run one `alchemiser` trading command at a time.",
                 )
-            for symbol in positions:
-                key = (sim_positions.c.account_id == self._account) & (
-                    sim_positions.c.symbol == str(symbol)
-                )
-                conn.execute(sim_positions.delete().where(key))
-                held = state.positions.get(symbol)
-                if held is not None:
-                    conn.execute(
-                        sim_positions.insert().values(
-                            account_id=self._account,
-                            symbol=str(symbol),
-                            qty=held.qty,
-                            avg_entry_price=held.avg_entry_price,
-                        )
-                    )
-            for order_id in orders:
-                order = state.orders[order_id]
-                key = (sim_orders.c.account_id == self._account) & (sim_orders.c.id == order_id)
-                conn.execute(sim_orders.delete().where(key))
+            # one statement per table (executemany), not one per row: a replay flushes a
+            # whole session's orders at once
+            symbols = [str(s) for s in positions]
+            order_ids = list(orders)
+            for chunk in _chunks(symbols):
                 conn.execute(
-                    sim_orders.insert().values(
-                        account_id=self._account,
-                        **_order_row(order),
-                        next_event_at=_iso(state.next_events.get(order_id)),
+                    sim_positions.delete().where(
+                        (sim_positions.c.account_id == self._account)
+                        & sim_positions.c.symbol.in_(chunk)
                     )
                 )
-            for fill in fills:
+            held_rows = [
+                {
+                    "account_id": self._account,
+                    "symbol": symbol,
+                    "qty": held.qty,
+                    "avg_entry_price": held.avg_entry_price,
+                }
+                for symbol in symbols
+                if (held := state.positions.get(Symbol(symbol))) is not None
+            ]
+            if held_rows:
+                conn.execute(sim_positions.insert(), held_rows)
+            for chunk in _chunks(order_ids):
                 conn.execute(
-                    sim_fills.insert().values(
-                        account_id=self._account,
-                        order_id=fill.order_id,
-                        client_order_id=fill.client_order_id,
-                        symbol=str(fill.symbol),
-                        side=fill.side.value,
-                        qty=fill.qty,
-                        price=fill.price,
-                        time=_iso(fill.time),
+                    sim_orders.delete().where(
+                        (sim_orders.c.account_id == self._account) & sim_orders.c.id.in_(chunk)
                     )
                 )
+            if order_ids:
+                conn.execute(
+                    sim_orders.insert(),
+                    [
+                        {
+                            "account_id": self._account,
+                            **_order_row(state.orders[order_id]),
+                            "next_event_at": _iso(state.next_events.get(order_id)),
+                        }
+                        for order_id in order_ids
+                    ],
+                )
+            fill_rows = [
+                {
+                    "account_id": self._account,
+                    "order_id": fill.order_id,
+                    "client_order_id": fill.client_order_id,
+                    "symbol": str(fill.symbol),
+                    "side": fill.side.value,
+                    "qty": fill.qty,
+                    "price": fill.price,
+                    "time": _iso(fill.time),
+                }
+                for fill in fills
+            ]
+            if fill_rows:
+                conn.execute(sim_fills.insert(), fill_rows)
         state.version += 1
+
+    def archived(self, order_id: str) -> Order | None:
+        """Orders kept out of the loaded state: none here (every order is loaded)."""
+        del order_id
+        return None
+
+    def archived_by_client_id(self, client_order_id: str) -> Order | None:
+        del client_order_id
+        return None
 
     def fills(self) -> list[Fill]:
         with self._engine.connect() as conn:
@@ -275,6 +302,11 @@ class SimStore:
             )
             for r in rows
         ]
+
+
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    """Lists short enough for one `IN (…)` under SQLite's bound-parameter limit."""
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _order_row(order: Order) -> dict[str, object]:

@@ -102,7 +102,7 @@ def backtest(
     workers: WorkersOption = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Backtest the strategies (SPEC §11): decide and trade at each close, costs included."""
+    """Backtest the strategies: decide and trade at each close, costs included."""
     if files:
         _many(files, locals())
         return

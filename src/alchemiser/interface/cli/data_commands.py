@@ -15,6 +15,7 @@ from alchemiser import bootstrap
 from alchemiser.application.services.data_status import data_status
 from alchemiser.application.services.indicator import IndicatorService
 from alchemiser.application.services.market_data import MarketDataService
+from alchemiser.interface.cli.fetch_progress import FetchProgressBar, fetch_progress
 from alchemiser.interface.cli.options import JsonFlag, parse_date
 from alchemiser.interface.cli.output import emit
 from alchemiser.interface.cli.render.research import (
@@ -42,7 +43,7 @@ def fetch(
     json_output: JsonFlag = False,
 ) -> None:
     """Bring the local cache up to the last completed session (only new bars are fetched)."""
-    service = _service(source)
+    service = _service(source, progress=fetch_progress(json_output=json_output))
     result = service.fetch(tickers, parse_date(start, "--start") if start else None)
     emit(result, render_fetch, json_output=json_output)
 
@@ -71,10 +72,10 @@ def show(
     emit(_service(source).bars(ticker, last), render_bars, json_output=json_output)
 
 
-def _service(source: str | None) -> MarketDataService:
+def _service(source: str | None, progress: FetchProgressBar | None = None) -> MarketDataService:
     settings = bootstrap.load_settings()
     return MarketDataService(
-        bootstrap.market_data_source(settings, source),
+        bootstrap.market_data_source(settings, source, progress=progress),
         bootstrap.trading_calendar(),
         max_daily_move=settings.market_data.max_daily_move,
     )
@@ -96,7 +97,16 @@ def indicator(
     smooth_window: Annotated[int | None, typer.Option(help="PPO signal EMA window.")] = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Print one indicator value (SPEC §3) to compare with another platform."""
+    """Print one indicator value to compare with another platform."""
+    from alchemiser.domain.symphony.indicators import needs_window
+    from alchemiser.domain.symphony.parser import METRIC_ALIASES
+
+    metric = METRIC_ALIASES.get(name.strip().lower())
+    if metric is not None and window is None and needs_window(metric):
+        # A usage mistake, not a data problem: say so before any data is loaded (exit 2).
+        raise typer.BadParameter(
+            f"{metric.value} needs a window, e.g. --window 10", param_hint="'--window'"
+        )
     settings = bootstrap.load_settings()
     windows = {"short_window": short_window, "long_window": long_window}
     windows["smooth_window"] = smooth_window

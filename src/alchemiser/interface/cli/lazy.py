@@ -18,6 +18,8 @@ from typer.core import DEFAULT_MARKUP_MODE, TyperCommand, TyperGroup
 from typer.main import get_command_from_info, get_group
 from typer.models import CommandInfo
 
+from alchemiser.interface.cli.help_style import plain_metavars
+
 
 @dataclass(frozen=True)
 class LazyCommand:
@@ -72,7 +74,8 @@ class LazyGroup(TyperGroup):
 
 def load(name: str, entry: LazyCommand) -> _click.Command:
     """Import the sub-command and build its Click command the way `Typer.add_typer` /
-    `Typer.command` would have."""
+    `Typer.command` would have, with readable metavars (`plain_metavars` in `main` walks only
+    the commands loaded at that time, which is none of these)."""
     target: Any = getattr(importlib.import_module(entry.module), entry.attribute)
     command: _click.Command
     if isinstance(target, typer.Typer):
@@ -85,4 +88,5 @@ def load(name: str, entry: LazyCommand) -> _click.Command:
             rich_markup_mode=DEFAULT_MARKUP_MODE,
         )
     command.short_help = entry.summary
+    plain_metavars(command)
     return command

@@ -10,6 +10,7 @@ import typer
 from typer.exceptions import TyperException
 
 from alchemiser import __version__
+from alchemiser.interface.cli.help_style import plain_metavars
 from alchemiser.interface.cli.lazy import LazyCommand, LazyGroup
 from alchemiser.interface.cli.output import console, render_error
 
@@ -23,6 +24,8 @@ class _Commands(LazyGroup):
     lazy: ClassVar[dict[str, LazyCommand]] = {
         name: LazyCommand(_CLI + module, attribute, summary)
         for name, module, attribute, summary in [
+            ("init", "init_command", "init",
+             "Write an example portfolio.toml and a commented .env.example into this folder."),
             ("indicator", "data_commands", "indicator",
              "Print one indicator value to compare with another platform."),
             ("signal", "signal_command", "signal",
@@ -102,8 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code (distinct per error category)."""
     _state["verbose"] = False
     logging.getLogger().addHandler(logging.NullHandler())  # until settings configure logging
+    args = _global_flags_first(list(sys.argv[1:] if argv is None else argv))
     try:
-        result = app(args=argv, prog_name="alchemiser", standalone_mode=False)
+        command = plain_metavars(typer.main.get_command(app))
+        result = command.main(args=args, prog_name="alchemiser", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -117,6 +122,21 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         return _report(exc, json_output="--json" in (sys.argv[1:] if argv is None else argv))
     return result if isinstance(result, int) else 0
+
+
+_GLOBAL_FLAGS = frozenset({"--verbose", "-v", "--quiet", "-q"})
+
+
+def _global_flags_first(args: list[str]) -> list[str]:
+    """`alchemiser signal --verbose` means `alchemiser --verbose signal`: the global flags are
+    moved before the sub-command (no sub-command has options of those names; `--` ends it)."""
+    first = next((i for i, a in enumerate(args) if not a.startswith("-")), None)
+    if first is None:
+        return args
+    end = args.index("--") if "--" in args[first:] else len(args)
+    moved = [a for a in args[first:end] if a in _GLOBAL_FLAGS]
+    rest = [a for a in args[first:end] if a not in _GLOBAL_FLAGS]
+    return args[:first] + moved + rest + args[end:]
 
 
 def _report(exc: Exception, *, json_output: bool) -> int:

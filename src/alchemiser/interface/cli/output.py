@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
@@ -65,6 +67,32 @@ def render_error(record: ErrorRecord, *, verbose: bool, json_output: bool = Fals
     err_console.print(text, highlight=False, soft_wrap=True)
     if verbose:
         err_console.print(record.traceback, markup=False, highlight=False)
+
+
+_ERROR_LOGGER = "alchemiser.application.error_handler"
+
+
+@contextmanager
+def errors_shown_by_result(*, keep_logs: bool) -> Iterator[None]:
+    """While a command whose result lists every error runs, the error handler's log lines are
+    not echoed on the terminal as well (one failure used to appear three times). With
+    `keep_logs` (`--verbose`, JSON log lines for a collector) they stay."""
+    root = logging.getLogger()
+    if keep_logs or root.level <= logging.DEBUG:
+        yield
+        return
+
+    def shown_elsewhere(record: logging.LogRecord) -> bool:
+        return record.name != _ERROR_LOGGER
+
+    handlers = list(root.handlers)
+    for handler in handlers:
+        handler.addFilter(shown_elsewhere)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(shown_elsewhere)
 
 
 def emit(result: M, render: Callable[[M], None], *, json_output: bool) -> None:

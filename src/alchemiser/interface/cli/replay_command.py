@@ -26,6 +26,7 @@ from alchemiser.application.results.replay import ParityReport
 from alchemiser.domain.backtest.costs import CostModel
 from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption, parse_date
 from alchemiser.interface.cli.output import console, emit
+from alchemiser.interface.cli.render.numbers import money
 
 PARITY_CHECK_FAILED = 17
 """`--fail-above` exceeded (distinct from the error categories 10–16)."""
@@ -41,7 +42,8 @@ def replay(
         float,
         typer.Option(
             "--slippage-bps",
-            help="Backtest slippage in bps; the simulated broker's spread is twice it.",
+            help="Backtest slippage in bps; the simulated broker's spread is twice it "
+            "(0: no spread at all, fills at the close).",
         ),
     ] = 1.0,
     fees: Annotated[
@@ -114,14 +116,12 @@ def _rows(result: ParityReport) -> list[tuple[str, str]]:
         ("costs", f"slippage {result.slippage_bps:g} bp, fees {'on' if result.fees else 'off'}"),
         ("replay final equity", f"{result.replay_final_equity:,.2f}"),
         ("backtest final equity", f"{result.backtest_final_equity:,.2f}"),
-        ("final equity gap", f"{p.final_equity_gap_bp:+.1f} bp"),
+        ("final equity gap", f"{p.final_equity_gap_bp:+.2f} bp"),
         (
             "daily tracking difference",
-            f"mean {p.tracking_mean_bp:+.2f} bp, max {p.tracking_max_bp:.1f} bp",
+            f"mean {p.tracking_mean_bp:+.2f} bp, max {p.tracking_max_bp:.2f} bp",
         ),
-        ("tracking error (annualised)", f"{p.tracking_error_bp:.1f} bp"),
-        ("  of the gap: fills off the close", f"{-p.fills_off_close_bp:+.1f} bp"),
-        ("  of the gap: thresholds, rounding, cash", f"{p.unexplained_bp:+.1f} bp"),
+        ("tracking error (annualised)", f"{p.tracking_error_bp:.2f} bp"),
         (
             "turnover (annual, one-way)",
             f"replay {result.turnover['replay']:.2f}×, backtest {result.turnover['backtest']:.2f}×",
@@ -132,6 +132,19 @@ def _rows(result: ParityReport) -> list[tuple[str, str]]:
     ]
 
 
+def _line_rows(result: ParityReport) -> list[tuple[str, str, str]]:
+    """The reconciliation: (cause, bp, days), then the total the lines sum to."""
+    rows = []
+    for line in result.reconciliation:
+        label = line.label
+        if line.value is not None:
+            label += f" — {money(line.value)} crossed"
+        rows.append((label, f"{line.bp:+.3f}", str(line.days)))
+    total = sum(line.bp for line in result.reconciliation)
+    rows.append(("final equity gap (sum of the lines)", f"{total:+.3f}", ""))
+    return rows
+
+
 def _render(result: ParityReport, report: Path | None) -> None:
     from alchemiser.interface.cli.render.tables import FittedTable, number, text
 
@@ -139,6 +152,9 @@ def _render(result: ParityReport, report: Path | None) -> None:
     console.print(
         FittedTable([text("measure"), number("value")], rows, title="Replay vs backtest (parity)")
     )
+    columns = [text("cause"), number("bp"), number("days")]
+    title = "The gap, line by line (bp of final equity)"
+    console.print(FittedTable(columns, [list(row) for row in _line_rows(result)], title=title))
     for run in result.runs_with_errors[:10]:
         console.print(f"{run.session} {run.status}: {'; '.join(run.errors)[:200]}", markup=False)
     if report is not None:
@@ -146,14 +162,20 @@ def _render(result: ParityReport, report: Path | None) -> None:
 
 
 def render_html(result: ParityReport) -> str:
-    """A plain page: the figures, the reasons, and the runs with errors (no scripts)."""
+    """A plain page: the figures, the gap line by line, the days whose holdings differ and
+    why, and the runs with errors (no scripts)."""
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in _rows(result)
+    )
+    lines = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+        for row in _line_rows(result)
     )
     days = "".join(
         f"<tr><td>{d.session}</td><td>{d.max_weight_gap:.2%}</td>"
         f"<td>{html.escape(', '.join(d.tickers))}</td>"
-        f"<td>{html.escape('; '.join(d.reasons))}</td></tr>"
+        f"<td>{html.escape('; '.join(d.reasons))}</td>"
+        f"<td>{html.escape(_effects(d.next_session_bp))}</td></tr>"
         for d in result.differing_days[:500]
     )
     errors = "".join(
@@ -163,7 +185,15 @@ def render_html(result: ParityReport) -> str:
     return (
         "<!doctype html><meta charset='utf-8'><title>Replay parity</title>"
         "<h1>Replay vs backtest</h1>"
-        f"<table>{rows}</table><h2>Days with different holdings</h2>"
-        "<table><tr><th>session</th><th>max gap</th><th>tickers</th><th>why</th></tr>"
+        f"<table>{rows}</table>"
+        "<h2>The gap, line by line</h2>"
+        "<table><tr><th>cause</th><th>bp of final equity</th><th>days</th></tr>"
+        f"{lines}</table><h2>Days with different holdings</h2>"
+        "<table><tr><th>session</th><th>max gap</th><th>tickers</th><th>why</th>"
+        "<th>effect on the next session (bp)</th></tr>"
         f"{days}</table><h2>Runs with errors</h2><ul>{errors}</ul>"
     )
+
+
+def _effects(contributions: dict[str, float]) -> str:
+    return "; ".join(f"{cause} {bp:+.2f}" for cause, bp in contributions.items())

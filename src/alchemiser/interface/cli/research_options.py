@@ -19,7 +19,7 @@ RayOption = Annotated[
     typer.Option(
         "--ray",
         help="Run on a Ray cluster: auto (a running one, else local), local, or HOST:PORT. "
-        "Needs the optional extra: pip install 'alchemiser[ray]'.",
+        "Needs the optional extra: pip install 'alchemiser\\[ray]'.",
     ),
 ]
 WorkersOption = Annotated[

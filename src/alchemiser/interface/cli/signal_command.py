@@ -14,6 +14,7 @@ from alchemiser import bootstrap
 from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.services.signal import send_digest
 from alchemiser.domain.errors import NotificationError
+from alchemiser.interface.cli.fetch_progress import fetch_progress
 from alchemiser.interface.cli.options import (
     JsonFlag,
     PortfolioOption,
@@ -50,10 +51,13 @@ def signal(
         typer.Option("--email", help="Also send the signal digest to the configured channels."),
     ] = False,
 ) -> None:
-    """Evaluate the strategies and print each allocation and the blended target (SPEC §5)."""
+    """Evaluate the strategies and print each allocation and the blended target."""
     settings = bootstrap.load_settings()
     spec = chosen_portfolio(settings, strategy, portfolio)
-    service = bootstrap.signal_service(settings, bootstrap.market_data_source(settings, source))
+    market = bootstrap.market_data_source(
+        settings, source, progress=fetch_progress(json_output=json_output)
+    )
+    service = bootstrap.signal_service(settings, market)
     decision = parse_date(as_of, "--as-of") if as_of else None
     result = service.signal(
         spec, as_of=decision, live_price=live, risk=bootstrap.risk_settings(settings, spec)

@@ -42,7 +42,7 @@ def sweep(
         typer.Option(
             "--param",
             "-p",
-            help="ADDRESS=V1,V2,… or ADDRESS=A..B[:STEP]; repeat per parameter. Addresses "
+            help="ADDRESS=V1,V2,… or ADDRESS=A..B\\[:STEP]; repeat per parameter. Addresses "
             "come from `alchemiser symphony params FILE`.",
         ),
     ],

@@ -15,8 +15,9 @@ from alchemiser.application.results import RunStatus
 from alchemiser.application.services.history import HistoryService
 from alchemiser.application.services.status import StatusService
 from alchemiser.application.services.trade import TradeRequest
+from alchemiser.interface.cli.fetch_progress import fetch_progress
 from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption
-from alchemiser.interface.cli.output import emit
+from alchemiser.interface.cli.output import emit, errors_shown_by_result
 from alchemiser.interface.cli.render.history import render_record, render_runs
 from alchemiser.interface.cli.render.run import render_run
 from alchemiser.interface.cli.render.status import render_status
@@ -54,7 +55,9 @@ def trade(
         config=bootstrap.masked_config(settings, spec),
         force=force,
     )
-    market = bootstrap.market_data_source(settings, source)
+    market = bootstrap.market_data_source(
+        settings, source, progress=fetch_progress(json_output=json_output)
+    )
     with bootstrap.open_broker(settings, name, live=live, market=market) as chosen:
         service = bootstrap.trade_service(
             settings, broker=chosen, market_data=market, portfolio=request.portfolio
@@ -66,7 +69,8 @@ def trade(
                 "Place these orders in the LIVE account?", default=False
             ):
                 raise typer.Exit(preview.exit_code or 1)
-        result = service.execute(request, dry_run=dry_run)
+        with errors_shown_by_result(keep_logs=settings.log_json):
+            result = service.execute(request, dry_run=dry_run)
     emit(result, render_run, json_output=json_output)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
@@ -82,7 +86,9 @@ def status(
     settings = bootstrap.load_settings()
     market = bootstrap.market_data_source(settings)
     with bootstrap.open_broker(settings, broker or settings.broker, live=live, market=market) as b:
-        result = StatusService(b, bootstrap.ledger(settings)).status()
+        result = StatusService(b, bootstrap.ledger(settings)).status(
+            bootstrap.portfolio_of(settings).allocations, synthetic=market.synthetic
+        )
     emit(result, render_status, json_output=json_output)
 
 

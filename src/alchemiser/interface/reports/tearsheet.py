@@ -1,41 +1,58 @@
-"""The backtest tearsheet: one self-contained HTML file (plotly.js inlined, no network needed).
+"""The backtest tearsheet: an HTML file that opens offline, beside one shared plotly.js bundle.
 
-Charts: equity vs benchmark (log/linear switch), drawdown, rolling volatility, rolling Sharpe,
-monthly returns heatmap, allocation over time (top holdings, the rest grouped), per-sleeve
-contribution; then the metrics and sleeve tables. Synthetic data get a banner at the top.
+It renders `application.backtest.tearsheet.TearsheetModel` and computes nothing itself: every
+number, table and resampled series comes from the model. Sections follow QuantStats: metrics,
+return statistics (skew, kurtosis, VaR/CVaR, time in market, best/worst day, month and year),
+trailing returns, current holdings, worst drawdowns, then the charts (equity with a log/linear
+switch, drawdown, end-of-year returns, monthly heatmap, return distribution, rolling volatility
+and Sharpe, allocation over time, per-sleeve value).
+
+plotly.js (~4.7 MB) is written once per folder as `plotly-<version>.min.js` and each report
+refers to it by a relative path, so a folder of reports holds one copy and each report stays
+small; the versioned name keeps older reports working after an upgrade writes a newer bundle.
 """
 
 from __future__ import annotations
 
 import math
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 import numpy as np
-import pandas as pd
+import plotly
 import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
 
 from alchemiser.application.backtest import BacktestResult
-from alchemiser.domain.backtest.metrics import (
-    SESSIONS_PER_YEAR,
-    Metrics,
-    compute_metrics,
-    drawdown_series,
+from alchemiser.application.backtest.tearsheet import (
+    ROLLING_SHARPE_WINDOW,
+    ROLLING_VOLATILITY_WINDOW,
+    TOP_HOLDINGS,
+    WITHOUT_RULES,
+    Line,
+    TearsheetModel,
+    build_tearsheet,
 )
+from alchemiser.domain.backtest.metrics import Metrics
+from alchemiser.domain.backtest.return_stats import VAR_CONFIDENCE, DatedReturn, ReturnStats
 
-ROLLING_VOLATILITY_WINDOW = 63
-ROLLING_SHARPE_WINDOW = 126
 TEMPLATES = Path(__file__).parent / "templates"
-
-WITHOUT_RULES = "Without risk rules"
+PLOTLY_BUNDLE = f"plotly-{plotly.__version__}.min.js"
+"""File name of the shared plotly.js beside the reports (one per plotly version)."""
+HEATMAP_CLIP = 0.20
+"""The monthly heatmap's colours saturate at ±20 %: one wild month must not wash out the rest."""
 
 CHART_TITLES: dict[str, str] = {
     "equity": "Equity vs benchmark",
     "drawdown": "Drawdown",
+    "yearly-returns": "End-of-year returns",
+    "monthly-returns": "Monthly returns",
+    "distribution": "Distribution of daily returns",
     "rolling-volatility": f"Rolling volatility ({ROLLING_VOLATILITY_WINDOW} sessions, annualised)",
     "rolling-sharpe": f"Rolling Sharpe ratio ({ROLLING_SHARPE_WINDOW} sessions)",
-    "monthly-returns": "Monthly returns",
     "allocation": "Allocation over time",
     "sleeves": "Per-sleeve contribution",
 }
@@ -54,6 +71,11 @@ _METRIC_ROWS: tuple[tuple[str, str, str], ...] = (
     ("Best day", "best_day", "pct"),
     ("Worst day", "worst_day", "pct"),
 )
+_THEME = pio.templates["plotly_white"].to_plotly_json()
+_CONFIG = {"displaylogo": False, "responsive": True}
+_PERIOD_DAYS = {"week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4}
+_GROUP_COLOURS = {"Other": "#9aa5b1", "Cash": "#d9e2ec"}
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,46 +86,67 @@ class _Chart:
 
 
 def write_tearsheet(
-    result: BacktestResult, path: Path, *, log_scale: bool = True, top_holdings: int = 8
+    result: BacktestResult, path: Path, *, log_scale: bool = True, top_holdings: int = TOP_HOLDINGS
 ) -> Path:
+    """Write the report and, when the folder lacks it, the shared plotly.js bundle beside it."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    write_plotly_bundle(path.parent)
     path.write_text(
         render_tearsheet(result, log_scale=log_scale, top_holdings=top_holdings), encoding="utf-8"
     )
     return path
 
 
+def write_plotly_bundle(folder: Path) -> Path:
+    """plotly.js into `folder` once; rewritten only when missing or not the full file."""
+    bundle = folder / PLOTLY_BUNDLE
+    script = get_plotlyjs()
+    expected = len(script.encode("utf-8"))
+    if not bundle.exists() or bundle.stat().st_size != expected:
+        # A private temporary file renamed into place: a report opened meanwhile never sees
+        # half a script, and two backtests writing into one folder do not mix their writes.
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=folder, prefix=f".{PLOTLY_BUNDLE}.", delete=False
+        ) as partial:
+            partial.write(script)
+        Path(partial.name).replace(bundle)
+    return bundle
+
+
 def render_tearsheet(
-    result: BacktestResult, *, log_scale: bool = True, top_holdings: int = 8
+    result: BacktestResult, *, log_scale: bool = True, top_holdings: int = TOP_HOLDINGS
 ) -> str:
-    index = pd.DatetimeIndex(result.dates.astype("datetime64[ns]"))
-    equity = pd.Series(result.equity, index=index)
+    """The report's HTML; it loads `PLOTLY_BUNDLE` from its own folder (see write_tearsheet)."""
+    model = build_tearsheet(result, top_holdings=top_holdings)
     figures = {
-        "equity": _equity_figure(result, equity, log_scale),
-        "drawdown": _drawdown_figure(result, equity),
-        "rolling-volatility": _rolling_volatility_figure(equity),
-        "rolling-sharpe": _rolling_sharpe_figure(equity),
-        "monthly-returns": _monthly_figure(equity),
-        "allocation": _allocation_figure(result, index, top_holdings),
-        "sleeves": _sleeves_figure(result, index),
+        "equity": _equity_figure(model, log_scale),
+        "drawdown": _lines_figure(model.drawdown, y_title="Below peak", percent=True, fill=True),
+        "yearly-returns": _yearly_figure(model),
+        "monthly-returns": _monthly_figure(model),
+        "distribution": _distribution_figure(model.stats),
+        "rolling-volatility": _lines_figure(
+            (model.rolling_volatility,), y_title="Annualised volatility", percent=True
+        ),
+        "rolling-sharpe": _rolling_sharpe_figure(model.rolling_sharpe),
+        "allocation": _allocation_figure(model),
+        "sleeves": _sleeves_figure(model.sleeves),
     }
     charts = [
         _Chart(
             id=key,
             title=CHART_TITLES[key],
-            html=figure.to_html(
-                full_html=False,
-                include_plotlyjs=(i == 0),  # plotly.js inlined once, in the first chart
-                div_id=f"{key}-plot",
-                config={"displaylogo": False, "responsive": True},
-            ),
+            html=_figure_html(figure, f"{key}-plot"),
         )
-        for i, (key, figure) in enumerate(figures.items())
+        for key, figure in figures.items()
     ]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
     )
+    stats_columns = ["Portfolio"]
+    if model.benchmark_stats is not None:
+        stats_columns.append(str(result.benchmark))
     return env.get_template("tearsheet.html.j2").render(
+        plotly_src=PLOTLY_BUNDLE,
         title=_title(result),
         synthetic=result.synthetic,
         start=result.start.isoformat(),
@@ -115,8 +158,18 @@ def render_tearsheet(
         capital=_money(result.capital),
         notes=result.notes,
         risk_rows=_risk_rows(result),
-        metric_columns=_metric_columns(result),
-        metric_rows=_metric_rows(result),
+        metric_columns=_metric_columns(model),
+        metric_rows=_metric_rows(model),
+        stats_columns=stats_columns,
+        stats_rows=_stats_rows(model),
+        var_method=(
+            f"one day, {VAR_CONFIDENCE:.0%} confidence, parametric (a normal distribution "
+            "fitted to the daily returns), as quantstats computes them by default"
+        ),
+        trailing_rows=_trailing_rows(model),
+        holdings_date=str(model.holdings_date[0]),
+        holdings=[(h.ticker, _weight(h.weight)) for h in model.holdings],
+        drawdown_rows=_drawdown_rows(model.stats),
         sleeves=_sleeve_rows(result),
         costs=_money(result.costs),
         cost_breakdown=", ".join(
@@ -124,8 +177,29 @@ def render_tearsheet(
         ),
         traded=_money(result.traded_value),
         turnover=_pct(result.turnover),
+        allocation_note=(
+            f"Average weight per {model.allocation.frequency}; the "
+            f"{sum(n not in ('Other', 'Cash') for n in model.allocation.names)} largest holdings "
+            "on average, the rest as Other."
+        ),
         charts=charts,
     )
+
+
+def _figure_html(figure: go.Figure, div_id: str) -> str:
+    """The chart's div and script. The theme is set here, as plain JSON, once per chart: set
+    through `update_layout` plotly re-validated the whole template each time (~0.3 s a chart)."""
+    spec = figure.to_plotly_json()
+    spec["layout"]["template"] = _THEME
+    html: str = pio.to_html(
+        spec,
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        config=_CONFIG,
+        validate=False,
+    )
+    return html
 
 
 def _title(result: BacktestResult) -> str:
@@ -135,11 +209,11 @@ def _title(result: BacktestResult) -> str:
 
 # -- charts ---------------------------------------------------------------------------------------
 def _layout(fig: go.Figure, *, y_title: str, percent: bool = False) -> go.Figure:
+    # The legend sits under the plot: above it, it collided with plotly's toolbar (top right).
     fig.update_layout(
-        template="plotly_white",
         height=380,
-        margin={"l": 60, "r": 20, "t": 30, "b": 40},
-        legend={"orientation": "h", "y": 1.08},
+        margin={"l": 60, "r": 20, "t": 40, "b": 40},
+        legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"},
         hovermode="x unified",
         yaxis_title=y_title,
     )
@@ -148,180 +222,229 @@ def _layout(fig: go.Figure, *, y_title: str, percent: bool = False) -> go.Figure
     return fig
 
 
-def _equity_figure(result: BacktestResult, equity: pd.Series, log_scale: bool) -> go.Figure:
+def _scatter(line: Line, **kwargs: object) -> go.Scatter:
+    return go.Scatter(x=line.dates, y=line.values, name=line.name, **kwargs)
+
+
+def _lines_figure(
+    lines: tuple[Line, ...], *, y_title: str, percent: bool = False, fill: bool = False
+) -> go.Figure:
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=equity.index, y=equity.values, name="Portfolio"))
-    if result.unconstrained is not None:
-        fig.add_trace(go.Scatter(x=equity.index, y=result.unconstrained.equity, name=WITHOUT_RULES))
-    bench = result.benchmark_equity()
-    if bench is not None:
-        fig.add_trace(
-            go.Scatter(x=equity.index, y=bench, name=f"{result.benchmark} (buy and hold)")
-        )
+    for i, line in enumerate(lines):
+        fig.add_trace(_scatter(line, fill="tozeroy" if fill and i == 0 else None))
+    return _layout(fig, y_title=y_title, percent=percent)
+
+
+def _equity_figure(model: TearsheetModel, log_scale: bool) -> go.Figure:
+    fig = _lines_figure(model.equity, y_title="Value ($)")
     fig.update_yaxes(type="log" if log_scale else "linear")
+    # Top left, above the plot: plotly's toolbar owns the top right corner.
     fig.update_layout(
+        margin={"t": 50},
         updatemenus=[
             {
                 "type": "buttons",
                 "direction": "right",
-                "x": 1.0,
-                "y": 1.15,
-                "xanchor": "right",
+                "x": 0,
+                "xanchor": "left",
+                "y": 1.02,
+                "yanchor": "bottom",
+                "pad": {"l": 0, "t": 0, "r": 0, "b": 0},
+                "showactive": True,
+                "active": 0 if log_scale else 1,
                 "buttons": [
                     {"label": "Log", "method": "relayout", "args": [{"yaxis.type": "log"}]},
                     {"label": "Linear", "method": "relayout", "args": [{"yaxis.type": "linear"}]},
                 ],
             }
-        ]
+        ],
     )
-    return _layout(fig, y_title="Value ($)")
+    return fig
 
 
-def _drawdown_figure(result: BacktestResult, equity: pd.Series) -> go.Figure:
+def _yearly_figure(model: TearsheetModel) -> go.Figure:
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(
-            x=equity.index,
-            y=-drawdown_series(result.equity),
-            name="Portfolio",
-            fill="tozeroy",
-        )
+    fig.add_trace(_bars("Portfolio", model.stats.yearly))
+    if model.benchmark_stats is not None:
+        fig.add_trace(_bars(str(model.result.benchmark), model.benchmark_stats.yearly))
+    fig.update_layout(barmode="group")
+    fig = _layout(fig, y_title="Return", percent=True)
+    fig.update_xaxes(type="category")
+    return fig
+
+
+def _bars(name: str, returns: tuple[DatedReturn, ...]) -> go.Bar:
+    return go.Bar(
+        x=[r.period for r in returns],
+        y=[r.value for r in returns],
+        name=name,
+        hovertemplate="%{x}: %{y:.2%}<extra>" + name + "</extra>",
     )
-    if result.unconstrained is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=equity.index,
-                y=-drawdown_series(result.unconstrained.equity),
-                name=WITHOUT_RULES,
-            )
-        )
-    bench = result.benchmark_equity()
-    if bench is not None and np.isfinite(bench).all():
-        fig.add_trace(
-            go.Scatter(x=equity.index, y=-drawdown_series(bench), name=str(result.benchmark))
-        )
-    return _layout(fig, y_title="Below peak", percent=True)
 
 
-def _rolling_volatility_figure(equity: pd.Series) -> go.Figure:
-    returns = equity.pct_change()
-    vol = returns.rolling(ROLLING_VOLATILITY_WINDOW).std() * math.sqrt(SESSIONS_PER_YEAR)
-    fig = go.Figure(go.Scatter(x=vol.index, y=vol.values, name="Volatility"))
-    return _layout(fig, y_title="Annualised volatility", percent=True)
-
-
-def _rolling_sharpe_figure(equity: pd.Series) -> go.Figure:
-    returns = equity.pct_change()
-    rolling = returns.rolling(ROLLING_SHARPE_WINDOW)
-    sharpe = rolling.mean() / rolling.std() * math.sqrt(SESSIONS_PER_YEAR)
-    fig = go.Figure(go.Scatter(x=sharpe.index, y=sharpe.values, name="Sharpe"))
-    fig.add_hline(y=0, line_width=1, line_color="#9aa5b1")
-    return _layout(fig, y_title="Sharpe ratio")
-
-
-def monthly_returns(equity: pd.Series) -> pd.DataFrame:
-    """Years × months table of returns (the first month from the first close)."""
-    month_end = equity.resample("ME").last()
-    previous = month_end.shift(1)
-    previous.iloc[0] = equity.iloc[0]
-    returns = month_end / previous - 1.0
-    months = pd.DatetimeIndex(returns.index)
-    table = pd.DataFrame({"year": months.year, "month": months.month, "value": returns.values})
-    pivot = table.pivot(index="year", columns="month", values="value")
-    return pivot.reindex(columns=range(1, 13))
-
-
-def _monthly_figure(equity: pd.Series) -> go.Figure:
-    table = monthly_returns(equity)
-    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-    values = table.to_numpy()
-    text = [[("" if np.isnan(v) else f"{v:.1%}") for v in row] for row in values]
-    limit = float(np.nanmax(np.abs(values))) if np.isfinite(values).any() else 0.1
+def _monthly_figure(model: TearsheetModel) -> go.Figure:
+    table = model.monthly
+    text = [[("" if np.isnan(v) else f"{v:.1%}") for v in row] for row in table.values]
     fig = go.Figure(
         go.Heatmap(
-            z=values,
-            x=months,
-            y=[str(y) for y in table.index],
+            z=table.values,
+            x=list(_MONTHS),
+            y=[str(y) for y in table.years],
             text=text,
             texttemplate="%{text}",
             colorscale="RdYlGn",
             zmid=0,
-            zmin=-limit,
-            zmax=limit,
-            colorbar={"tickformat": ".0%"},
+            zmin=-HEATMAP_CLIP,
+            zmax=HEATMAP_CLIP,
+            colorbar={
+                "tickformat": ".0%",
+                "title": {"text": f"±{HEATMAP_CLIP:.0%}<br>and beyond", "side": "top"},
+            },
             hovertemplate="%{y} %{x}: %{text}<extra></extra>",
         )
     )
     fig = _layout(fig, y_title="Year")
-    fig.update_layout(height=max(260, 22 * len(table) + 80), hovermode="closest")
+    fig.update_layout(height=max(260, 22 * len(table.years) + 80), hovermode="closest")
     fig.update_yaxes(autorange="reversed", type="category")
     return fig
 
 
-def _allocation_figure(result: BacktestResult, index: pd.DatetimeIndex, top: int) -> go.Figure:
-    weights = pd.DataFrame(result.weights, index=index, columns=list(result.tickers))
-    ranked = weights.mean().sort_values(ascending=False)
-    keep = [t for t in ranked.index[:top] if ranked[t] > 0]
+def _distribution_figure(stats: ReturnStats) -> go.Figure:
+    edges, counts = stats.histogram.edges, stats.histogram.counts
+    fig = go.Figure(
+        go.Bar(
+            x=(edges[:-1] + edges[1:]) / 2,
+            y=counts,
+            width=np.diff(edges),
+            name="Sessions",
+            customdata=np.stack([edges[:-1], edges[1:]], axis=1),
+            hovertemplate="%{customdata[0]:.2%} to %{customdata[1]:.2%}: %{y} sessions"
+            "<extra></extra>",
+        )
+    )
+    for label, value, dash in (
+        ("VaR", stats.value_at_risk, "dash"),
+        ("CVaR", stats.conditional_value_at_risk, "dot"),
+    ):
+        if math.isfinite(value):
+            fig.add_vline(
+                x=value,
+                line_dash=dash,
+                line_color="#c81e1e",
+                annotation_text=f"{label} {value:.2%}",
+                annotation_position="top left" if label == "CVaR" else "top right",
+            )
+    fig = _layout(fig, y_title="Sessions")
+    fig.update_layout(hovermode="closest", bargap=0)
+    fig.update_xaxes(tickformat=".1%", title_text="Daily return")
+    return fig
+
+
+def _rolling_sharpe_figure(line: Line) -> go.Figure:
+    fig = _lines_figure((line,), y_title="Sharpe ratio")
+    fig.add_hline(y=0, line_width=1, line_color="#9aa5b1")
+    return fig
+
+
+def _allocation_figure(model: TearsheetModel) -> go.Figure:
+    """Stacked bars, one per averaged period: the periods are discrete, so bars say so."""
+    alloc = model.allocation
+    width = _PERIOD_DAYS[alloc.frequency] * 86_400_000  # a date axis counts milliseconds
     fig = go.Figure()
-    for ticker in keep:
-        fig.add_trace(_area(index, weights[ticker].to_numpy(), ticker))
-    rest = weights.drop(columns=keep).sum(axis=1).to_numpy()
-    if rest.max(initial=0.0) > 1e-9:
-        fig.add_trace(_area(index, rest, "Other"))
-    cash = np.clip(1.0 - weights.sum(axis=1).to_numpy(), 0.0, None)
-    if cash.max(initial=0.0) > 1e-9:
-        fig.add_trace(_area(index, cash, "Cash"))
-    return _layout(fig, y_title="Weight", percent=True)
-
-
-def _area(index: pd.DatetimeIndex, values: np.ndarray, name: str) -> go.Scatter:
-    return go.Scatter(x=index, y=values, name=name, stackgroup="one", mode="none")
-
-
-def _sleeves_figure(result: BacktestResult, index: pd.DatetimeIndex) -> go.Figure:
-    fig = go.Figure()
-    for sleeve in result.sleeves:
+    for j, name in enumerate(alloc.names):
+        colour = _GROUP_COLOURS.get(name)
         fig.add_trace(
-            go.Scatter(
-                x=index, y=sleeve.equity, name=sleeve.name, stackgroup="sleeves", mode="none"
+            go.Bar(
+                x=alloc.dates,
+                y=alloc.weights[:, j],
+                name=name,
+                width=width * 0.92,
+                offset=-width,  # each bar spans its period, ending on its last session
+                marker={"color": colour, "line": {"width": 0}}
+                if colour
+                else {"line": {"width": 0}},
+                hovertemplate="%{y:.1%}",
             )
         )
+    fig = _layout(fig, y_title=f"Average weight per {alloc.frequency}", percent=True)
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(range=[0, 1])
+    return fig
+
+
+def _sleeves_figure(lines: tuple[Line, ...]) -> go.Figure:
+    fig = go.Figure()
+    for line in lines:
+        fig.add_trace(_scatter(line, stackgroup="sleeves", mode="none"))
     return _layout(fig, y_title="Value of each sleeve ($), stacked")
 
 
 # -- tables ---------------------------------------------------------------------------------------
-def _metric_columns(result: BacktestResult) -> list[str]:
-    columns = ["Portfolio"]
+def _metric_sets(model: TearsheetModel) -> list[tuple[str, Metrics]]:
+    result = model.result
+    sets = [("Portfolio", result.metrics)]
     if result.unconstrained is not None:
-        columns.append(WITHOUT_RULES)
-    if _benchmark_metrics(result) is not None:
-        columns.append(str(result.benchmark))
+        sets.append((WITHOUT_RULES, result.unconstrained.metrics))
+    if model.benchmark_metrics is not None:
+        sets.append((str(result.benchmark), model.benchmark_metrics))
     if len(result.sleeves) > 1:
-        columns.extend(s.name for s in result.sleeves)
-    return columns
+        sets.extend((s.name, s.metrics) for s in result.sleeves)
+    return sets
 
 
-def _benchmark_metrics(result: BacktestResult) -> Metrics | None:
-    curve = result.benchmark_equity()
-    if curve is None or not np.isfinite(curve).all():
-        return None
-    return compute_metrics(curve, result.benchmark_close)
+def _metric_columns(model: TearsheetModel) -> list[str]:
+    return [name for name, _ in _metric_sets(model)]
 
 
-def _metric_rows(result: BacktestResult) -> list[tuple[str, list[str]]]:
-    sets = [result.metrics]
-    if result.unconstrained is not None:
-        sets.append(result.unconstrained.metrics)
-    bench = _benchmark_metrics(result)
-    if bench is not None:
-        sets.append(bench)
-    if len(result.sleeves) > 1:
-        sets.extend(s.metrics for s in result.sleeves)
+def _metric_rows(model: TearsheetModel) -> list[tuple[str, list[str]]]:
+    sets = [m for _, m in _metric_sets(model)]
     rows = []
     for label, key, kind in _METRIC_ROWS:
         fmt = _pct if kind == "pct" else _num
         rows.append((label, [fmt(getattr(m, key)) for m in sets]))
     return rows
+
+
+def _stats_rows(model: TearsheetModel) -> list[tuple[str, list[str]]]:
+    sets = [model.stats] + ([model.benchmark_stats] if model.benchmark_stats else [])
+    rows: list[tuple[str, list[str]]] = [
+        ("Skew", [_num(s.skew) for s in sets]),
+        ("Kurtosis (excess)", [_num(s.kurtosis) for s in sets]),
+        ("Daily VaR (95 %)", [_pct(s.value_at_risk) for s in sets]),
+        ("Daily CVaR (95 %)", [_pct(s.conditional_value_at_risk) for s in sets]),
+        ("Time in market", [_pct(s.exposure) for s in sets]),
+    ]
+    for label, key in (
+        ("Best day", "best_day"),
+        ("Worst day", "worst_day"),
+        ("Best month", "best_month"),
+        ("Worst month", "worst_month"),
+        ("Best year", "best_year"),
+        ("Worst year", "worst_year"),
+    ):
+        rows.append((label, [_dated(getattr(s, key)) for s in sets]))
+    return rows
+
+
+def _trailing_rows(model: TearsheetModel) -> list[tuple[str, list[str]]]:
+    sets = [model.stats] + ([model.benchmark_stats] if model.benchmark_stats else [])
+    return [
+        (window.label, [_pct(s.trailing[i].value) for s in sets])
+        for i, window in enumerate(model.stats.trailing)
+    ]
+
+
+def _drawdown_rows(stats: ReturnStats) -> list[list[str]]:
+    return [
+        [
+            p.start.isoformat(),
+            p.valley.isoformat(),
+            p.end.isoformat() if p.recovered else f"{p.end.isoformat()} (not recovered)",
+            _pct(-p.depth),
+            f"{p.days:,}",
+        ]
+        for p in stats.drawdowns
+    ]
 
 
 def _risk_rows(result: BacktestResult) -> list[tuple[str, str, str]]:
@@ -357,11 +480,19 @@ def _sleeve_rows(result: BacktestResult) -> list[dict[str, str]]:
     return rows
 
 
-def _pct(value: float) -> str:
+def _dated(value: DatedReturn | None) -> str:
+    return "n/a" if value is None else f"{_pct(value.value)} ({value.period})"
+
+
+def _weight(value: float) -> str:
+    return "< 0.01%" if 0 < value < 0.00005 else _pct(value)
+
+
+def _pct(value: float | None) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.2%}"
 
 
-def _num(value: float) -> str:
+def _num(value: float | None) -> str:
     return "n/a" if value is None or math.isnan(value) else f"{value:.2f}"
 
 

@@ -71,9 +71,4 @@ def render_record(record: RunRecord) -> None:
     for stage in record.accounts:
         render_account(f"Account {stage.stage}", stage)
     for error in record.errors:
-        console.print(
-            line(
-                (f"{error.category.value} error", "red"),
-                f" in {error.component}: {error.message}",
-            )
-        )
+        console.print(line((f"{error.category.value} error: ", "red"), error.message))

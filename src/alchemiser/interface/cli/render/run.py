@@ -46,8 +46,15 @@ def render_run(result: RunResult) -> None:
     render_interventions(result.interventions, "Risk rules")
     for note in result.notes:
         console.print(line(("note:", "yellow"), f" {note}"))
-    for error in result.errors:
-        console.print(line((f"{error.category.value} error:", "red"), f" {error.message}"))
+    for error in result.errors:  # each failure once, with what to do (literal text)
+        console.print(
+            line(
+                (f"{error.category.value.upper()} error", "bold red"),
+                f": {error.message}\n",
+                ("What to do:", "yellow"),
+                f" {error.suggested_action}",
+            )
+        )
     if result.report_file:
         console.print(f"Report: {result.report_file}", markup=False)
 
@@ -56,7 +63,9 @@ def sleeves_table(sleeves: list[SleeveSignalView]) -> FittedTable:
     rows: list[list[str | Text]] = []
     for s in sleeves:
         weights = ", ".join(f"{t} {percent(w, 1)}" for t, w in s.weights.items())
-        shown = Text(weights or "cash") if s.ok else Text(f"FAILED: {s.error}", style="red")
+        shown = (
+            Text(weights or "cash") if s.ok else Text("FAILED (the error is below)", style="red")
+        )
         rows.append([s.sleeve, percent(s.allocation, 0), shown])
     columns = [text("sleeve"), number("allocation"), text("weights")]
     return FittedTable(columns, rows, title="Sleeves")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.text import Text
+
 from alchemiser.application.results.signal import SignalResult
 from alchemiser.domain.errors import ErrorCategory
 from alchemiser.interface.cli.output import console, err_console
@@ -38,21 +40,19 @@ def render_signal(result: SignalResult, *, explain: bool) -> None:
             )
             rows = [[ticker, percent(weight)] for ticker, weight in sleeve.weights.items()]
             console.print(FittedTable([text("ticker", style="cyan"), number("weight")], rows))
-        else:
-            console.print(
-                line((f"{sleeve.sleeve} failed:", "bold red"), f" {sleeve.error}"),
-                highlight=False,
-            )
+        else:  # the one place a failure is shown (stderr, as every error; the exit code too)
             category = (sleeve.error_category or ErrorCategory.STRATEGY).value.upper()
             err_console.print(
                 line(
-                    (f"{category} error", "bold red"),
-                    f" in sleeve {sleeve.sleeve}: {sleeve.error}\n",
+                    "\n",
+                    (sleeve.sleeve, "bold"),
+                    f" · {percent(sleeve.allocation, 0)} of the account · ",
+                    (f"FAILED ({category} error)", "bold red"),
+                    f"\n{sleeve.error}\n",
                     ("What to do:", "yellow"),
                     f" {sleeve.suggested_action}",
                 ),
                 highlight=False,
-                soft_wrap=True,
             )
         if explain:
             for step in sleeve.explanation:
@@ -60,15 +60,27 @@ def render_signal(result: SignalResult, *, explain: bool) -> None:
     failed = [s.sleeve for s in result.sleeves if not s.ok]
     title = "Blended target" + ("" if result.complete else " (INCOMPLETE: failed sleeves missing)")
     console.print(line("\n", (title, "bold")), highlight=False)
-    rows = [
+    target: list[list[str | Text]] = [
         [t.symbol, percent(t.weight), ", ".join(f"{s} {percent(w)}" for s, w in t.sleeves.items())]
         for t in result.target
     ]
-    if result.cash > 1e-9:
-        label = f"(failed: {', '.join(failed)})" if failed else "(unallocated)"
-        rows.append([label, percent(result.cash), ""])
-    columns = [text("ticker", style="cyan"), number("weight"), text("wanted by")]
-    console.print(FittedTable(columns, rows))
+    missing = sum(s.allocation for s in result.sleeves if not s.ok)
+    if result.cash - missing > 1e-9:  # cash the sleeves chose, not the failed sleeves' share
+        target.append(["(cash)", percent(result.cash - missing), ""])
+    if target:
+        columns = [text("ticker", style="cyan"), number("weight"), text("wanted by")]
+        console.print(FittedTable(columns, target))
+    if failed:
+        console.print(
+            line(
+                (
+                    f"Not in the target: {', '.join(failed)} ({percent(missing)} of the account) "
+                    "failed; nothing is allocated for it here.",
+                    "red",
+                )
+            ),
+            highlight=False,
+        )
     render_interventions(result.interventions, "Risk rules would change the target")
     if result.risk_target is not None and result.interventions:
         adjusted = ", ".join(f"{t} {percent(w)}" for t, w in sorted(result.risk_target.items()))
