@@ -77,3 +77,16 @@ def test_an_unknown_command_suggests_a_lazy_one(capsys: pytest.CaptureFixture[st
 def test_a_lazy_command_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli_main.main(["schema"]) == 0
     assert "data-status" in capsys.readouterr().out.split()
+
+
+@pytest.mark.timeout(120)
+def test_bootstrap_imports_the_notification_adapters_only_when_asked() -> None:
+    """`status` and `signal` build no notifier: jinja2 and the SMTP/webhook adapters load in
+    `notification_dispatcher` / `run_report_writer`, not with the composition root."""
+    probe = "import json, sys; import alchemiser.bootstrap; print(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=100
+    )
+    modules = set(json.loads(done.stdout.splitlines()[-1]))
+    assert "jinja2" not in modules
+    assert not any(m.startswith("alchemiser.infrastructure.notifications") for m in modules)
