@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -22,14 +23,20 @@ CASES = [
 ]
 
 
-def _best_of(argv: list[str], runs: int, env: dict[str, str]) -> float:
+def _best_of(argv: list[str], runs: int, env: dict[str, str]) -> tuple[float, float]:
+    """Best wall time and best CPU time (user + system) of the child: on a shared machine
+    the CPU time shows what the command costs when the wall time is inflated by others."""
     exe = Path(sys.executable).with_name("alchemiser")
-    best = float("inf")
+    best, best_cpu = float("inf"), float("inf")
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run([str(exe), *argv], env=env, capture_output=True, check=True)
         best = min(best, time.perf_counter() - start)
-    return best
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        best_cpu = min(best_cpu, cpu)
+    return best, best_cpu
 
 
 def main() -> int:
@@ -41,11 +48,12 @@ def main() -> int:
         env["ALCHEMISER_DATA_DIR"] = data_dir
         missed = 0
         for argv, target in CASES:
-            seconds = _best_of(argv, args.runs, env)
+            seconds, cpu = _best_of(argv, args.runs, env)
             verdict = "ok" if seconds < target else "OVER TARGET"
             missed += seconds >= target
             print(
-                f"alchemiser {' '.join(argv):<10} {seconds:6.3f} s  (target < {target} s) {verdict}"
+                f"alchemiser {' '.join(argv):<10} {seconds:6.3f} s wall, {cpu:6.3f} s CPU  "
+                f"(target < {target} s) {verdict}"
             )
     return 1 if missed else 0
 

@@ -38,20 +38,16 @@ from alchemiser.domain.trading import MarketClock
 from alchemiser.infrastructure.config.portfolio_file import load_portfolio
 from alchemiser.infrastructure.config.settings import Settings, load_settings
 from alchemiser.infrastructure.logging_setup import configure_logging
-from alchemiser.infrastructure.marketdata.cache_entry import CacheEntry
-from alchemiser.infrastructure.notifications.cooldown import FileCooldown
-from alchemiser.infrastructure.notifications.email import SmtpEmailNotifier
-from alchemiser.infrastructure.notifications.rendering import MessageRenderer
-from alchemiser.infrastructure.notifications.report_files import RunReportWriter
-from alchemiser.infrastructure.notifications.webhook import WebhookNotifier
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # adapters load inside the factory that builds them (start-up time, issue 16)
     from alchemiser.application.autopilot.runtime import AutopilotRuntime
     from alchemiser.application.autopilot.status import StatusReader
     from alchemiser.application.replay.service import ReplayService
     from alchemiser.application.results.config import EffectiveConfig
     from alchemiser.application.services.signal import SignalService
     from alchemiser.application.services.trade import TradeService
+    from alchemiser.infrastructure.marketdata.cache_entry import CacheEntry
+    from alchemiser.infrastructure.notifications.report_files import RunReportWriter
 
 __all__ = ["Settings", "load_settings", "portfolio_of", "redactor_for", "setup_logging"]
 
@@ -150,6 +146,11 @@ def notification_dispatcher(
     now: Callable[[], dt.datetime] | None = None,
 ) -> NotificationDispatcher:
     """Every configured channel; an empty dispatcher when none is (nothing is sent)."""
+    from alchemiser.infrastructure.notifications.cooldown import FileCooldown
+    from alchemiser.infrastructure.notifications.email import SmtpEmailNotifier
+    from alchemiser.infrastructure.notifications.rendering import MessageRenderer
+    from alchemiser.infrastructure.notifications.webhook import WebhookNotifier
+
     config = settings.notifications
     renderer = MessageRenderer(redactor_for(settings))
     notifiers: list[Notifier] = []
@@ -171,6 +172,9 @@ def notification_dispatcher(
 
 def run_report_writer(settings: Settings) -> RunReportWriter | None:
     """Writes run reports as HTML beside the ledger, unless switched off."""
+    from alchemiser.infrastructure.notifications.rendering import MessageRenderer
+    from alchemiser.infrastructure.notifications.report_files import RunReportWriter
+
     if not settings.notifications.write_report_files:
         return None
     return RunReportWriter(settings.reports_dir, MessageRenderer(redactor_for(settings)))

@@ -81,6 +81,7 @@ def test_a_killed_holder_releases_the_lock(ledger_url: str) -> None:
 
 TRADE_AT_THE_BARRIER = """
 import sys
+import alchemiser.interface.cli.trade_commands  # commands load lazily: import before the barrier
 from alchemiser.interface.cli.main import main
 sys.stdin.readline()  # the barrier: both processes are imported and waiting
 sys.exit(main(["trade", "--yes", "--force", "--json", "--portfolio", sys.argv[1]]))

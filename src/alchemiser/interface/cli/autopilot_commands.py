@@ -20,7 +20,6 @@ from types import FrameType
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from alchemiser import bootstrap
 from alchemiser.application.autopilot.runtime import account_name, autopilot_lock
@@ -30,6 +29,9 @@ from alchemiser.application.autopilot.stop import StopControl
 from alchemiser.interface.cli import trade_commands
 from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption
 from alchemiser.interface.cli.output import console, emit
+from alchemiser.interface.cli.render.lines import line
+from alchemiser.interface.cli.render.numbers import money
+from alchemiser.interface.cli.render.tables import FittedTable, number, text
 
 app = typer.Typer(
     help="Run the daily cycle unattended, once per NYSE session (health and metrics on loopback).",
@@ -112,42 +114,45 @@ def _when(moment: Any) -> str:
 
 
 def _money(value: float | None) -> str:
-    return "-" if value is None else f"{value:,.2f}"
+    return "-" if value is None else money(value)
 
 
 def _render(s: AutopilotStatus) -> None:
     if s.halted:
         console.print(
-            f"[bold red]HALTED[/] since {_when(s.halted.since)} by {s.halted.source}: "
-            f"{s.halted.reason}"
+            line(
+                ("HALTED", "bold red"),
+                f" since {_when(s.halted.since)} by {s.halted.source}: {s.halted.reason}",
+            )
         )
-    console.print(f"[bold]Autopilot · {s.account}[/] · today: {s.today or 'no session'}")
-    console.print(f"Next cycle: {_when(s.next_run)}")
+    console.print(
+        line((f"Autopilot · {s.account}", "bold"), f" · today: {s.today or 'no session'}")
+    )
+    console.print(f"Next cycle: {_when(s.next_run)}", markup=False)
     if s.last_run:
         r = s.last_run
         drift = "-" if r.max_drift is None else f"{r.max_drift:.2%}"
         console.print(
             f"Last run: {r.run_id} · {r.trading_day} · {r.status} · started {_when(r.started_at)}"
-            f" · {r.orders} order(s), {r.fills} fill(s) · max drift {drift}"
+            f" · {r.orders} order(s), {r.fills} fill(s) · max drift {drift}",
+            markup=False,
         )
     else:
         console.print("Last run: none recorded")
     dd = "-" if s.drawdown is None else f"{s.drawdown:.2%}"
     console.print(
         f"Equity {_money(s.equity)} · cash {_money(s.cash)} · peak {_money(s.peak_equity)} · "
-        f"drawdown {dd}"
+        f"drawdown {dd}",
+        markup=False,
     )
     if s.sleeves:
-        table = Table(title="Sleeves")
-        for column in ("sleeve", "value", "P&L"):
-            table.add_column(column, justify="right")
-        for sleeve in s.sleeves:
-            table.add_row(sleeve.name, _money(sleeve.value), _money(sleeve.pnl))
-        console.print(table)
+        rows = [[x.name, _money(x.value), _money(x.pnl)] for x in s.sleeves]
+        columns = [text("sleeve"), number("value"), number("P&L")]
+        console.print(FittedTable(columns, rows, title="Sleeves"))
     if s.errors_by_category:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(s.errors_by_category.items()))
-        console.print(f"Errors recorded: {counts}")
+        console.print(f"Errors recorded: {counts}", markup=False)
     if s.newest_price:
-        console.print(f"Newest price: {s.newest_price}")
+        console.print(f"Newest price: {s.newest_price}", markup=False)
     if s.heartbeat_at:
-        console.print(f"Last heartbeat: {_when(s.heartbeat_at)}")
+        console.print(f"Last heartbeat: {_when(s.heartbeat_at)}", markup=False)

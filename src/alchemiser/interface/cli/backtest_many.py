@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.text import Text
 
 from alchemiser import bootstrap
 from alchemiser.application.backtest import BacktestConfig
@@ -17,6 +17,8 @@ from alchemiser.application.research.models import BatchBacktestResult
 from alchemiser.application.results.research import BatchBacktestSummary
 from alchemiser.domain.errors import StrategyError
 from alchemiser.interface.cli.output import console, print_model
+from alchemiser.interface.cli.render.lines import line
+from alchemiser.interface.cli.render.tables import FittedTable, number, text
 from alchemiser.interface.cli.research_options import rows_frame, write_parquet
 from alchemiser.interface.cli.research_progress import research_progress
 
@@ -51,28 +53,38 @@ def backtest_files(
 def render(result: BatchBacktestResult, out: Path | None) -> None:
     if result.synthetic:
         console.print(
-            f"[bold yellow]SYNTHETIC DATA[/] ({escape(result.source)}): simulated prices, not a "
-            "market record.",
+            line(
+                ("SYNTHETIC DATA", "bold yellow"),
+                f" ({result.source}): simulated prices, not a market record.",
+            ),
             highlight=False,
         )
-    table = Table(title=f"{len(result.rows)} symphonies, {result.start} → {result.end}")
-    for column in ("file", "from", "CAGR", "Sharpe", "Sortino", "max DD", "turnover"):
-        table.add_column(column, justify="left" if column == "file" else "right")
+    rows: list[list[str | Text]] = []
+    failures: list[tuple[str, str]] = []
     for row in result.rows:
-        name = escape(Path(row.symphony).name)
+        name = Path(row.symphony).name
         if not row.ok:
-            table.add_row(name, "[red]failed[/]", escape(row.error or ""), "", "", "", "")
+            # the error is a sentence: printed below the table, not squeezed into a cell
+            rows.append([name, Text("failed", style="red"), "", "", "", "", ""])
+            failures.append((name, row.error or ""))
             continue
-        table.add_row(
-            name,
-            row.start or "",
-            _pct(row.cagr),
-            _num(row.sharpe),
-            _num(row.sortino),
-            _pct(row.max_drawdown),
-            _pct(row.turnover),
+        rows.append(
+            [
+                name,
+                row.start or "",
+                _pct(row.cagr),
+                _num(row.sharpe),
+                _num(row.sortino),
+                _pct(row.max_drawdown),
+                _pct(row.turnover),
+            ]
         )
-    console.print(table)
+    columns = [text("file"), number("from"), number("CAGR"), number("Sharpe")]
+    columns += [number("Sortino"), number("max DD"), number("turnover")]
+    title = f"{len(result.rows)} symphonies, {result.start} → {result.end}"
+    console.print(FittedTable(columns, rows, title=title))
+    for name, error in failures:
+        console.print(line((f"{name} failed:", "red"), f" {error}"), highlight=False)
     rate = len(result.rows) / result.seconds if result.seconds > 0 else float("nan")
     console.print(
         f"{len(result.rows)} files on {escape(result.executor)} in {result.seconds:.1f} s "

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from alchemiser import bootstrap
@@ -15,6 +14,7 @@ from alchemiser.application.services.config_check import config_check
 from alchemiser.domain.errors import ErrorCategory
 from alchemiser.interface.cli.options import JsonFlag
 from alchemiser.interface.cli.output import console, emit
+from alchemiser.interface.cli.render.tables import FittedTable, text
 
 app = typer.Typer(help="Inspect and validate the effective settings.", no_args_is_help=True)
 
@@ -28,9 +28,6 @@ def show(json_output: JsonFlag = False) -> None:
 
 
 def _render_show(config: EffectiveConfig) -> None:
-    table = Table(title="Effective settings", show_lines=False)
-    table.add_column("setting", style="cyan")
-    table.add_column("value")
     rows = [
         *_flatten(config.settings),
         ("ledger_url", config.ledger_url),
@@ -40,9 +37,9 @@ def _render_show(config: EffectiveConfig) -> None:
         (f"portfolio.sleeves.{s.sleeve}", f"{s.symphony} {s.allocation:g}")
         for s in config.portfolio.sleeves
     ]
-    for key, value in rows:
-        table.add_row(key, "" if value is None else str(value))
-    console.print(table)
+    cells = [[key, "" if value is None else str(value)] for key, value in rows]
+    columns = [text("setting", style="cyan"), text("value")]
+    console.print(FittedTable(columns, cells, title="Effective settings"))
 
 
 @app.command()

@@ -35,10 +35,11 @@ def _render_halt(result: HaltResult) -> None:
     if result.already_halted:
         console.print(
             f"Already halted since {state.since:%Y-%m-%d %H:%M} UTC by {state.source}: "
-            f"{state.reason} (kept)."
+            f"{state.reason} (kept).",
+            markup=False,
         )
         return
-    console.print(f"Trading halted: {state.reason}. `alchemiser resume` lifts it.")
+    console.print(f"Trading halted: {state.reason}. `alchemiser resume` lifts it.", markup=False)
 
 
 def resume(*, json_output: JsonFlag = False) -> None:
@@ -54,5 +55,6 @@ def _render_resume(result: ResumeResult) -> None:
         return
     console.print(
         f"Resumed. The halt since {lifted.since:%Y-%m-%d %H:%M} UTC by {lifted.source} "
-        f"({lifted.reason}) is lifted."
+        f"({lifted.reason}) is lifted.",
+        markup=False,
     )

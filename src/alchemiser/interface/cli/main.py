@@ -4,32 +4,67 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import typer
 from typer.exceptions import TyperException
 
-from alchemiser import __version__, bootstrap
-from alchemiser.application.error_handler import ErrorHandler
-from alchemiser.domain.redaction import Redactor
-from alchemiser.interface.cli import (
-    autopilot_commands,
-    backtest_command,
-    config_commands,
-    dashboard_command,
-    data_commands,
-    halt_commands,
-    init_command,
-    notify_commands,
-    replay_command,
-    schema_command,
-    signal_command,
-    sweep_command,
-    symphony_commands,
-    trade_commands,
-)
+from alchemiser import __version__
 from alchemiser.interface.cli.help_style import plain_metavars
+from alchemiser.interface.cli.lazy import LazyCommand, LazyGroup
 from alchemiser.interface.cli.output import console, render_error
+
+_CLI = "alchemiser.interface.cli."
+
+
+class _Commands(LazyGroup):
+    """Every sub-command, in `--help` order; each module is imported only when its command runs
+    (start-up time, issue 16)."""
+
+    lazy: ClassVar[dict[str, LazyCommand]] = {
+        name: LazyCommand(_CLI + module, attribute, summary)
+        for name, module, attribute, summary in [
+            ("init", "init_command", "init",
+             "Write an example portfolio.toml and a commented .env.example into this folder."),
+            ("indicator", "data_commands", "indicator",
+             "Print one indicator value to compare with another platform."),
+            ("signal", "signal_command", "signal",
+             "Evaluate the strategies and print each allocation and the blended target."),
+            ("backtest", "backtest_command", "backtest",
+             "Backtest the strategies: decide and trade at each close, costs included."),
+            ("sweep", "sweep_command", "sweep",
+             "Backtest every variant of a strategy's parameters; rank the original among them."),
+            ("replay", "replay_command", "replay",
+             "Replay the real cycle once per session on the simulated broker; compare to the "
+             "backtest."),
+            ("trade", "trade_commands", "trade",
+             "Run today's cycle: signals → plan → sell → settle → buy → verify (sim broker by "
+             "default)."),
+            ("status", "trade_commands", "status",
+             "The account now (from the broker) and each sleeve's virtual holdings and P&L."),
+            ("history", "trade_commands", "history",
+             "Past runs, or everything recorded for one run (signals, plan, orders, fills, "
+             "errors)."),
+            ("schema", "schema_command", "schema",
+             "Print or write the JSON schemas generated from the result models."),
+            ("dashboard", "dashboard_command", "dashboard",
+             "Serve the read-only dashboard (Overview, Runs, /api/…); off loopback it needs a "
+             "token."),
+            ("halt", "halt_commands", "halt",
+             "Stop placing orders (every cycle on this ledger) until `alchemiser resume`."),
+            ("resume", "halt_commands", "resume",
+             "Lift the halt: the next cycle places orders again."),
+            ("config", "config_commands", "app", "Inspect and validate the effective settings."),
+            ("notify", "notify_commands", "app", "Email and webhook notifications."),
+            ("symphony", "symphony_commands", "app",
+             "Check, convert and list the parameters of symphony files (.clj or Composer JSON)."),
+            ("data", "data_commands", "app", "Fetch, inspect and check market data."),
+            ("autopilot", "autopilot_commands", "app",
+             "Run the daily cycle unattended, once per NYSE session (health and metrics on "
+             "loopback)."),
+        ]
+    }  # fmt: skip
+
 
 app = typer.Typer(
     name="alchemiser",
@@ -37,25 +72,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=_Commands,
 )
-app.add_typer(config_commands.app, name="config")
-app.add_typer(notify_commands.app, name="notify")
-app.add_typer(symphony_commands.app, name="symphony")
-app.add_typer(data_commands.app, name="data")
-app.command("init")(init_command.init)
-app.command("indicator")(data_commands.indicator)
-app.command("signal")(signal_command.signal)
-app.command("backtest")(backtest_command.backtest)
-app.command("sweep")(sweep_command.sweep)
-app.command("replay")(replay_command.replay)
-app.command("trade")(trade_commands.trade)
-app.command("status")(trade_commands.status)
-app.command("history")(trade_commands.history)
-app.command("schema")(schema_command.schema)
-app.command("dashboard")(dashboard_command.dashboard)
-app.add_typer(autopilot_commands.app, name="autopilot")
-app.command("halt")(halt_commands.halt)
-app.command("resume")(halt_commands.resume)
 
 _state = {"verbose": False}
 
@@ -76,6 +94,8 @@ def _global(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
     ] = False,
 ) -> None:
+    from alchemiser import bootstrap
+
     _state["verbose"] = verbose
     settings = bootstrap.load_settings()
     bootstrap.setup_logging(settings, verbose=verbose, quiet=quiet)
@@ -120,6 +140,10 @@ def _global_flags_first(args: list[str]) -> list[str]:
 
 
 def _report(exc: Exception, *, json_output: bool) -> int:
+    from alchemiser import bootstrap
+    from alchemiser.application.error_handler import ErrorHandler
+    from alchemiser.domain.redaction import Redactor
+
     try:
         redactor = bootstrap.redactor_for(bootstrap.load_settings())
     except Exception:

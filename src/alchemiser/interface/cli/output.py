@@ -11,16 +11,17 @@ import json
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel
 from rich.console import Console
 from rich.text import Text
 
-from alchemiser.application.error_handler import ErrorRecord
-from alchemiser.application.results.error import ErrorEnvelope
+if TYPE_CHECKING:  # pydantic and the result models load with the command that needs them
+    from pydantic import BaseModel
 
-M = TypeVar("M", bound=BaseModel)
+    from alchemiser.application.error_handler import ErrorRecord
+
+M = TypeVar("M", bound="BaseModel")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -44,6 +45,8 @@ def render_error(record: ErrorRecord, *, verbose: bool, json_output: bool = Fals
     """One paragraph a person can act on (the traceback only when asked for), or with
     `json_output` the error envelope on stdout."""
     if json_output:
+        from alchemiser.application.results.error import ErrorEnvelope
+
         print_model(
             ErrorEnvelope.of(
                 record.category, record.message, record.context, record.suggested_action

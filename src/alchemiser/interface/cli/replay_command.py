@@ -19,7 +19,6 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
 from alchemiser import bootstrap
 from alchemiser.application.error_handler import ErrorHandler
@@ -27,6 +26,7 @@ from alchemiser.application.results.replay import ParityReport
 from alchemiser.domain.backtest.costs import CostModel
 from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption, parse_date
 from alchemiser.interface.cli.output import console, emit
+from alchemiser.interface.cli.render.numbers import money
 
 PARITY_CHECK_FAILED = 17
 """`--fail-above` exceeded (distinct from the error categories 10–16)."""
@@ -138,7 +138,7 @@ def _line_rows(result: ParityReport) -> list[tuple[str, str, str]]:
     for line in result.reconciliation:
         label = line.label
         if line.value is not None:
-            label += f" — ${line.value:,.2f} crossed"
+            label += f" — {money(line.value)} crossed"
         rows.append((label, f"{line.bp:+.3f}", str(line.days)))
     total = sum(line.bp for line in result.reconciliation)
     rows.append(("final equity gap (sum of the lines)", f"{total:+.3f}", ""))
@@ -146,21 +146,19 @@ def _line_rows(result: ParityReport) -> list[tuple[str, str, str]]:
 
 
 def _render(result: ParityReport, report: Path | None) -> None:
-    table = Table(title="Replay vs backtest (parity)", show_header=False)
-    for key, value in _rows(result):
-        table.add_row(key, value)
-    console.print(table)
-    lines = Table(title="The gap, line by line (bp of final equity)")
-    lines.add_column("cause")
-    lines.add_column("bp", justify="right")
-    lines.add_column("days", justify="right")
-    for row in _line_rows(result):
-        lines.add_row(*row)
-    console.print(lines)
+    from alchemiser.interface.cli.render.tables import FittedTable, number, text
+
+    rows = [[key, value] for key, value in _rows(result)]
+    console.print(
+        FittedTable([text("measure"), number("value")], rows, title="Replay vs backtest (parity)")
+    )
+    columns = [text("cause"), number("bp"), number("days")]
+    title = "The gap, line by line (bp of final equity)"
+    console.print(FittedTable(columns, [list(row) for row in _line_rows(result)], title=title))
     for run in result.runs_with_errors[:10]:
-        console.print(f"{run.session} {run.status}: {'; '.join(run.errors)[:200]}")
+        console.print(f"{run.session} {run.status}: {'; '.join(run.errors)[:200]}", markup=False)
     if report is not None:
-        console.print(f"report: {report}")
+        console.print(f"report: {report}", markup=False)
 
 
 def render_html(result: ParityReport) -> str:

@@ -34,7 +34,7 @@ def schema(
         stale = sorted(p.name for p in directory.glob("*.json") if p.name not in texts)
         for file in stale:
             (directory / file).unlink()
-        console.print(f"wrote {len(texts)} schemas to {directory}")
+        console.print(f"wrote {len(texts)} schemas to {directory}", markup=False)
         return
     if name is None:
         console.print("\n".join(sorted(f.removesuffix(".json") for f in texts)))

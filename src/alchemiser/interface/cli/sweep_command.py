@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from alchemiser import bootstrap
@@ -20,6 +19,8 @@ from alchemiser.domain.errors import ConfigurationError
 from alchemiser.domain.research.variants import parse_axis
 from alchemiser.interface.cli.options import JsonFlag, SourceOption, parse_date
 from alchemiser.interface.cli.output import console, print_model
+from alchemiser.interface.cli.render.tables import FittedTable, number
+from alchemiser.interface.cli.render.tables import text as text_column
 from alchemiser.interface.cli.research_options import (
     OutOption,
     RayOption,
@@ -167,12 +168,8 @@ def render_sweep(result: SweepResult) -> None:
         )
     text, good = verdict(result)
     console.print(f"[bold {'green' if good else 'red'}]{escape(text)}[/]", highlight=False)
-    table = Table(show_header=False)
-    table.add_column("what")
-    table.add_column("value", justify="right")
-    for label, value in summary_rows(result):
-        table.add_row(escape(label), escape(value))
-    console.print(table)
+    rows = [[label, value] for label, value in summary_rows(result)]
+    console.print(FittedTable([text_column("measure"), text_column("value")], rows))
     original = result.variants[result.original]
     centre = original.sharpe if original.sharpe is not None else 0.0
     for surface in result.surfaces[:6]:
@@ -181,20 +178,16 @@ def render_sweep(result: SweepResult) -> None:
         console.print(f"… {len(result.surfaces) - 6} more pairs in the HTML report (--report).")
 
 
-def _heatmap(surface: SurfaceModel, centre: float) -> Table:
+def _heatmap(surface: SurfaceModel, centre: float) -> FittedTable:
     title = (
         f"Sharpe: {surface.y} (rows) × {surface.x} (columns)"
         if surface.y
         else (f"Sharpe by {surface.x}")
     )
-    table = Table(title=escape(title), show_lines=False, pad_edge=False)
-    table.add_column("", justify="right")
-    for x in surface.x_values:
-        table.add_column(_label(x), justify="center")
     cells = [v for row in surface.z for v in row if v is not None]
     spread = max((abs(v - centre) for v in cells), default=0.0)
-    for y, row in zip(surface.y_values, surface.z, strict=True):
-        table.add_row(
+    rows: list[list[str | Text]] = [
+        [
             _label(y) if surface.y else "",
             *(
                 Text(
@@ -203,8 +196,11 @@ def _heatmap(surface: SurfaceModel, centre: float) -> Table:
                 )
                 for v in row
             ),
-        )
-    return table
+        ]
+        for y, row in zip(surface.y_values, surface.z, strict=True)
+    ]
+    columns = [number(surface.y or ""), *(number(_label(x)) for x in surface.x_values)]
+    return FittedTable(columns, rows, title=title)
 
 
 def _label(value: float) -> str:

@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from alchemiser import bootstrap
 from alchemiser.application.results.research import ParameterView
@@ -20,6 +19,7 @@ from alchemiser.domain.errors import StrategyError
 from alchemiser.interface.cli.options import JsonFlag
 from alchemiser.interface.cli.output import console, emit, print_json
 from alchemiser.interface.cli.render.symphony import render_check
+from alchemiser.interface.cli.render.tables import FittedTable, number, text
 
 app = typer.Typer(
     help="Check, convert and list the parameters of symphony files (.clj or Composer JSON).",
@@ -89,14 +89,10 @@ def params(
     if json_output:
         print_json([row.model_dump(mode="json") for row in rows])
         return
-    table = Table(title=f"{escape(symphony.name)}: {len(rows)} parameters")
-    table.add_column("address", no_wrap=True)
-    table.add_column("value", justify="right", no_wrap=True)
-    table.add_column("kind", no_wrap=True)
-    table.add_column("in")
-    for row in rows:
-        table.add_row(escape(row.address), str(row.value), row.kind, escape(row.context))
-    console.print(table)
+    cells = [[row.address, str(row.value), row.kind, row.context] for row in rows]
+    columns = [text("address"), number("value"), text("kind"), text("in")]
+    title = f"{symphony.name}: {len(rows)} parameters"
+    console.print(FittedTable(columns, cells, title=title))
     console.print(
         "Group addresses name every use of one indicator, e.g. " + escape(_group_example(rows)),
         highlight=False,

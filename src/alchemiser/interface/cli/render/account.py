@@ -2,46 +2,51 @@
 
 from __future__ import annotations
 
-from rich.table import Table
+from rich.text import Text
 
 from alchemiser.application.results.account import AccountView, SleeveBookView
 from alchemiser.application.results.history import AccountStageView
 from alchemiser.interface.cli.output import console
+from alchemiser.interface.cli.render.numbers import money, percent, price, quantity
+from alchemiser.interface.cli.render.tables import FittedTable, number, text
 
 
 def render_account(title: str, account: AccountView | AccountStageView) -> None:
-    console.print(
-        f"[bold]{title}[/]: equity {account.equity:,.2f} · cash {account.cash:,.2f} · "
-        f"buying power {account.buying_power:,.2f}"
+    line = Text()
+    line.append(title, style="bold")
+    line.append(
+        f": equity {money(account.equity)} · cash {money(account.cash)} · "
+        f"buying power {money(account.buying_power)}"
     )
+    console.print(line, highlight=False)
     if not account.positions:
         return
-    table = Table()
-    for column in ("symbol", "qty", "price", "market value", "weight"):
-        table.add_column(column, justify="right")
-    for p in account.positions:
-        table.add_row(
+    columns = [text("symbol"), number("qty"), number("price"), number("market value")]
+    columns.append(number("weight"))
+    rows = [
+        [
             p.symbol,
-            f"{p.qty:f}",
-            f"{p.market_price:.2f}",
-            f"{p.market_value:,.2f}",
-            "-" if p.weight is None else f"{p.weight:.2%}",
-        )
-    console.print(table)
+            quantity(p.qty),
+            price(p.market_price),
+            money(p.market_value),
+            "-" if p.weight is None else percent(p.weight),
+        ]
+        for p in account.positions
+    ]
+    console.print(FittedTable(columns, rows))
 
 
 def render_sleeve_books(books: list[SleeveBookView]) -> None:
     if not books:
         return
-    table = Table(title="Sleeves (virtual holdings)")
-    for column in ("sleeve", "holdings", "realized P&L", "unrealized P&L"):
-        table.add_column(column)
-    for book in books:
-        holdings = ", ".join(f"{h.symbol} {h.qty:f}" for h in book.holdings)
-        table.add_row(
+    columns = [text("sleeve"), text("holdings"), number("realized P&L"), number("unrealized P&L")]
+    rows = [
+        [
             book.sleeve,
-            holdings or "-",
-            f"{book.realized_pnl:,.2f}",
-            f"{book.unrealized_pnl:,.2f}",
-        )
-    console.print(table)
+            ", ".join(f"{h.symbol} {quantity(h.qty)}" for h in book.holdings) or "-",
+            money(book.realized_pnl),
+            money(book.unrealized_pnl),
+        ]
+        for book in books
+    ]
+    console.print(FittedTable(columns, rows, title="Sleeves (virtual holdings)"))

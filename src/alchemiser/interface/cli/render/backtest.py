@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from rich.table import Table
-
 from alchemiser.application.results.backtest import BacktestSummary, MetricsView
 from alchemiser.interface.cli.output import console
+from alchemiser.interface.cli.render.lines import line
+from alchemiser.interface.cli.render.numbers import money
+from alchemiser.interface.cli.render.tables import FittedTable, number, text
 
 _ROWS = (
     ("cumulative return", "cumulative_return", True),
@@ -26,8 +27,10 @@ _ROWS = (
 def render_backtest(result: BacktestSummary) -> None:
     if result.synthetic:
         console.print(
-            f"[bold yellow]SYNTHETIC DATA[/] ({result.source}): simulated prices, not a market "
-            "record.",
+            line(
+                ("SYNTHETIC DATA", "bold yellow"),
+                f" ({result.source}): simulated prices, not a market record.",
+            ),
             highlight=False,
         )
     console.print(
@@ -35,22 +38,23 @@ def render_backtest(result: BacktestSummary) -> None:
         f"first defined {result.first_defined} ({result.warmup_sessions} sessions of warm-up) · "
         f"source {result.source}",
         highlight=False,
+        markup=False,
     )
     columns: list[tuple[str, MetricsView]] = [("Portfolio", result.metrics)]
     if result.benchmark and result.benchmark_metrics is not None:
         columns.append((result.benchmark, result.benchmark_metrics))
     if len(result.sleeves) > 1:
         columns.extend((s.sleeve, s.metrics) for s in result.sleeves)
-    table = Table(title="Performance")
-    table.add_column("metric")
-    for name, _ in columns:
-        table.add_column(name, justify="right")
-    for label, key, pct in _ROWS:
-        table.add_row(label, *(_fmt(getattr(m, key), pct) for _, m in columns))
-    console.print(table)
+    rows = [[label, *(_fmt(getattr(m, key), pct) for _, m in columns)] for label, key, pct in _ROWS]
+    headers = [text("metric"), *(number(name) for name, _ in columns)]
+    console.print(FittedTable(headers, rows, title="Performance"))
     console.print(
-        f"Final equity [bold]${result.final_equity:,.2f}[/] from ${result.capital:,.2f} · "
-        f"costs ${result.costs:,.2f} · turnover {result.turnover:.0%} a year",
+        line(
+            "Final equity ",
+            (money(result.final_equity), "bold"),
+            f" from {money(result.capital)} · costs {money(result.costs)} · "
+            f"turnover {result.turnover:.0%} a year",
+        ),
         highlight=False,
     )
     if result.risk is not None:
@@ -58,14 +62,15 @@ def render_backtest(result: BacktestSummary) -> None:
         console.print(
             f"Risk rules intervened on {result.risk.sessions_with_interventions} of "
             f"{result.sessions} sessions ({counts or 'none'}); without them: final equity "
-            f"${result.risk.final_equity_without_rules:,.2f}, max drawdown "
+            f"{money(result.risk.final_equity_without_rules)}, max drawdown "
             f"{_fmt(result.risk.metrics_without_rules.max_drawdown, True)}",
             highlight=False,
+            markup=False,
         )
     for note in result.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(line(("note:", "yellow"), f" {note}"), highlight=False)
     if result.report_file is not None:
-        console.print(f"Report written to {result.report_file}", highlight=False)
+        console.print(f"Report written to {result.report_file}", highlight=False, markup=False)
 
 
 def _fmt(value: float | None, pct: bool) -> str:

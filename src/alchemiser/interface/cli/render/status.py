@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from rich.table import Table
-from rich.text import Text
-
 from alchemiser.application.results.status import StatusResult
 from alchemiser.interface.cli.output import console
 from alchemiser.interface.cli.render.account import render_account
+from alchemiser.interface.cli.render.lines import line
+from alchemiser.interface.cli.render.numbers import money, percent, quantity
+from alchemiser.interface.cli.render.tables import FittedTable, number, text
 
 
 def render_status(result: StatusResult) -> None:
@@ -16,29 +16,30 @@ def render_status(result: StatusResult) -> None:
         *(["SYNTHETIC market (not real prices)"] if result.synthetic else []),
     ]
     if banner:
-        console.print(Text(" · ".join(banner), style="bold yellow"), highlight=False)
+        console.print(line((" · ".join(banner), "bold yellow")), highlight=False)
     render_account(f"Account ({result.broker})", result.account)
     if result.sleeves:
-        table = Table(title="Sleeves")
-        for column in ("sleeve", "value", "weight", "target", "realized P&L", "unrealized P&L"):
-            table.add_column(column, justify="left" if column == "sleeve" else "right")
-        for s in result.sleeves:
-            table.add_row(
+        columns = [text("sleeve"), number("value"), number("weight"), number("target")]
+        columns += [number("realized P&L"), number("unrealized P&L")]
+        rows = [
+            [
                 s.sleeve,
-                f"{s.value:,.2f}",
-                "-" if s.weight is None else f"{s.weight:.2%}",
-                "-" if s.target_weight is None else f"{s.target_weight:.2%}",
-                f"{s.realized_pnl:,.2f}",
-                f"{s.unrealized_pnl:,.2f}",
-            )
-        console.print(table)
-    holdings = Table(title="Sleeve holdings (virtual)")
-    holdings.add_column("sleeve")
-    holdings.add_column("holdings")
-    for book in result.sleeve_books:
-        held = ", ".join(f"{h.symbol} {h.qty:f}" for h in book.holdings)
-        holdings.add_row(book.sleeve, held or "-")
+                money(s.value),
+                "-" if s.weight is None else percent(s.weight),
+                "-" if s.target_weight is None else percent(s.target_weight),
+                money(s.realized_pnl),
+                money(s.unrealized_pnl),
+            ]
+            for s in result.sleeves
+        ]
+        console.print(FittedTable(columns, rows, title="Sleeves"))
     if result.sleeve_books:
-        console.print(holdings)
+        rows = [
+            [book.sleeve, ", ".join(f"{h.symbol} {quantity(h.qty)}" for h in book.holdings) or "-"]
+            for book in result.sleeve_books
+        ]
+        console.print(
+            FittedTable([text("sleeve"), text("holdings")], rows, title="Sleeve holdings (virtual)")
+        )
     if result.unpriced:
-        console.print(f"[yellow]no price for:[/] {', '.join(result.unpriced)}")
+        console.print(line(("no price for:", "yellow"), f" {', '.join(result.unpriced)}"))

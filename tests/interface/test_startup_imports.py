@@ -1,0 +1,92 @@
+"""Start-up (issue 16): `--version` and `--help` import no heavy library, and every lazily
+registered sub-command still resolves to the command it names.
+
+The import check is the deterministic stand-in for the time target (benchmarks/startup.py
+prints the seconds): a fresh interpreter runs the CLI and lists what ended up in sys.modules.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from alchemiser.interface.cli import main as cli_main
+from alchemiser.interface.cli.lazy import load
+
+HEAVY = ("pandas", "numpy", "sqlalchemy", "alpaca", "plotly", "pyarrow", "yfinance", "pydantic")
+
+_PROBE = """
+import contextlib, io, json, sys
+from alchemiser.interface.cli.main import main
+with contextlib.redirect_stdout(io.StringIO()) as out:
+    code = main({argv!r})
+print(json.dumps({{"code": code, "out": out.getvalue(), "modules": sorted(sys.modules)}}))
+"""
+
+
+def _run(argv: list[str]) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE.format(argv=argv)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+@pytest.mark.timeout(240)
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], []])
+def test_version_and_help_import_no_heavy_library(argv: list[str]) -> None:
+    result = _run(argv)
+    modules = result["modules"]
+    assert isinstance(modules, list)
+    loaded = sorted({m.split(".")[0] for m in modules} & set(HEAVY))
+    assert loaded == [], f"`alchemiser {' '.join(argv)}` imported {loaded}"
+    assert result["code"] == (2 if argv == [] else 0)  # Click: no command is a usage error
+    out = str(result["out"])
+    if argv == ["--version"]:
+        assert out.startswith("alchemiser ")
+    else:  # the root help lists every sub-command with its summary, none of them imported
+        assert not any(m.startswith("alchemiser.interface.cli.trade_commands") for m in modules)
+        for name in cli_main._Commands.lazy:
+            assert f" {name} " in out
+
+
+@pytest.mark.parametrize("name", sorted(cli_main._Commands.lazy))
+def test_every_lazy_entry_loads_the_command_it_names(name: str) -> None:
+    entry = cli_main._Commands.lazy[name]
+    command = load(name, entry)
+    assert command.name == name
+    assert command.short_help == entry.summary
+    # The summary is the first sentence a user reads: it must agree with the command's own
+    # help text in substance — at least share its opening words.
+    assert command.help
+    assert command.help.split()[0].strip(":,.") == entry.summary.split()[0].strip(":,.")
+
+
+def test_an_unknown_command_suggests_a_lazy_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main.main(["stauts"]) == 2
+    assert "Did you mean 'status'?" in capsys.readouterr().err
+
+
+def test_a_lazy_command_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main.main(["schema"]) == 0
+    assert "data-status" in capsys.readouterr().out.split()
+
+
+@pytest.mark.timeout(120)
+def test_bootstrap_imports_the_notification_adapters_only_when_asked() -> None:
+    """`status` and `signal` build no notifier: jinja2 and the SMTP/webhook adapters load in
+    `notification_dispatcher` / `run_report_writer`, not with the composition root."""
+    probe = "import json, sys; import alchemiser.bootstrap; print(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=100
+    )
+    modules = set(json.loads(done.stdout.splitlines()[-1]))
+    assert "jinja2" not in modules
+    assert not any(m.startswith("alchemiser.infrastructure.notifications") for m in modules)
