@@ -90,3 +90,26 @@ def test_bootstrap_imports_the_notification_adapters_only_when_asked() -> None:
     modules = set(json.loads(done.stdout.splitlines()[-1]))
     assert "jinja2" not in modules
     assert not any(m.startswith("alchemiser.infrastructure.notifications") for m in modules)
+
+
+def test_the_console_script_answers_version_before_importing_the_cli() -> None:
+    """`alchemiser --version` (the installed script, entry.run) loads neither Typer nor Rich."""
+    probe = (
+        "import contextlib, io, json, sys\n"
+        "sys.argv = ['alchemiser', '--version']\n"
+        "from alchemiser.interface.cli.entry import run\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        "    try:\n"
+        "        run()\n"
+        "    except SystemExit as exit:\n"
+        "        code = exit.code\n"
+        "print(json.dumps({'code': code, 'out': out.getvalue(), 'modules': sorted(sys.modules)}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["code"] == 0
+    assert result["out"].startswith("alchemiser ")
+    loaded = {m.split(".")[0] for m in result["modules"]}
+    assert not loaded & {"typer", "click", "rich", *HEAVY}, loaded & {"typer", "click", "rich"}
