@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import warnings
+import zipfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,11 @@ class NyseCalendar:
     """The `TradingCalendar` port over XNYS, from 1990 to about a year ahead."""
 
     def __init__(
-        self, start: dt.date = CALENDAR_START, end: dt.date | None = None, *, cache_dir: Path | None = None
+        self,
+        start: dt.date = CALENDAR_START,
+        end: dt.date | None = None,
+        *,
+        cache_dir: Path | None = None,
     ) -> None:
         arrays = _load_cached(cache_dir, start, end) if cache_dir is not None else None
         if arrays is None:
@@ -195,7 +200,7 @@ def _load_cached(
     try:
         with np.load(path, allow_pickle=False) as stored:
             arrays = {key: stored[key] for key in _ARRAYS}
-    except (OSError, KeyError, ValueError):
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
         return None  # absent or damaged: rebuild (and rewrite) it
     if len(arrays["sessions"]) == 0 or not (
         len(arrays["sessions"]) == len(arrays["opens"]) == len(arrays["closes"])
@@ -211,7 +216,14 @@ def _store_cached(
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(tmp, **arrays)
+        with tmp.open("wb") as out:
+            np.savez(
+                out,
+                sessions=arrays["sessions"],
+                opens=arrays["opens"],
+                closes=arrays["closes"],
+                early=arrays["early"],
+            )
         os.replace(tmp, path)  # readers see the whole file or none
     except OSError:
         pass  # a read-only data dir only costs the rebuild next time
