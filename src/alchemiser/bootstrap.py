@@ -13,17 +13,6 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alchemiser.application.ports.autopilot_store import AutopilotStore
-from alchemiser.application.ports.backtest_archive import BacktestArchive
-from alchemiser.application.ports.broker import Broker
-from alchemiser.application.ports.calendar import TradingCalendar
-from alchemiser.application.ports.clock import Clock
-from alchemiser.application.ports.cycle_lock import CycleLock
-from alchemiser.application.ports.halt import HaltSwitch
-from alchemiser.application.ports.ledger import Ledger
-from alchemiser.application.ports.market_data import FetchProgress, MarketDataSource
-from alchemiser.application.ports.notifier import Notifier
-from alchemiser.application.ports.portfolio_history import PortfolioHistory
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
 from alchemiser.domain.redaction import Redactor
 from alchemiser.domain.symphony.builtins import BUILTIN_NAMES
@@ -38,6 +27,17 @@ if TYPE_CHECKING:
     from alchemiser.application.autopilot.status import StatusReader
     from alchemiser.application.error_handler import ErrorHandler
     from alchemiser.application.notifications import NotificationDispatcher
+    from alchemiser.application.ports.autopilot_store import AutopilotStore
+    from alchemiser.application.ports.backtest_archive import BacktestArchive
+    from alchemiser.application.ports.broker import Broker
+    from alchemiser.application.ports.calendar import TradingCalendar
+    from alchemiser.application.ports.clock import Clock
+    from alchemiser.application.ports.cycle_lock import CycleLock
+    from alchemiser.application.ports.halt import HaltSwitch
+    from alchemiser.application.ports.ledger import Ledger
+    from alchemiser.application.ports.market_data import FetchProgress, MarketDataSource
+    from alchemiser.application.ports.notifier import Notifier
+    from alchemiser.application.ports.portfolio_history import PortfolioHistory
     from alchemiser.application.replay.service import ReplayService
     from alchemiser.application.research.executor import ResearchExecutor
     from alchemiser.application.results.config import EffectiveConfig
