@@ -13,39 +13,41 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from alchemiser.application.error_handler import ErrorHandler
-from alchemiser.application.notifications import NotificationDispatcher
-from alchemiser.application.ports.autopilot_store import AutopilotStore
-from alchemiser.application.ports.backtest_archive import BacktestArchive
-from alchemiser.application.ports.broker import Broker
-from alchemiser.application.ports.calendar import TradingCalendar
-from alchemiser.application.ports.clock import Clock
-from alchemiser.application.ports.cycle_lock import CycleLock
-from alchemiser.application.ports.halt import HaltSwitch
-from alchemiser.application.ports.ledger import Ledger
-from alchemiser.application.ports.market_data import FetchProgress, MarketDataSource
-from alchemiser.application.ports.notifier import Notifier
-from alchemiser.application.ports.portfolio_history import PortfolioHistory
-from alchemiser.application.research.executor import ResearchExecutor
-from alchemiser.application.risk_gate import RiskGate, effective_risk
-from alchemiser.application.settings import RiskSettings
-from alchemiser.application.trading_engine import TradingEngine
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
 from alchemiser.domain.redaction import Redactor
 from alchemiser.domain.symphony.builtins import BUILTIN_NAMES
-from alchemiser.domain.symphony.tree import Symphony
-from alchemiser.domain.trading import MarketClock
 from alchemiser.infrastructure.config.portfolio_file import load_portfolio
 from alchemiser.infrastructure.config.settings import Settings, load_settings
 from alchemiser.infrastructure.logging_setup import configure_logging
 
-if TYPE_CHECKING:  # adapters load inside the factory that builds them (start-up time, issue 16)
+if TYPE_CHECKING:
+    # only annotations here: the adapters are imported where they are built, so a quick
+    # command (`status`) does not pay for notifications, research or risk it never uses
     from alchemiser.application.autopilot.runtime import AutopilotRuntime
     from alchemiser.application.autopilot.status import StatusReader
+    from alchemiser.application.error_handler import ErrorHandler
+    from alchemiser.application.notifications import NotificationDispatcher
+    from alchemiser.application.ports.autopilot_store import AutopilotStore
+    from alchemiser.application.ports.backtest_archive import BacktestArchive
+    from alchemiser.application.ports.broker import Broker
+    from alchemiser.application.ports.calendar import TradingCalendar
+    from alchemiser.application.ports.clock import Clock
+    from alchemiser.application.ports.cycle_lock import CycleLock
+    from alchemiser.application.ports.halt import HaltSwitch
+    from alchemiser.application.ports.ledger import Ledger
+    from alchemiser.application.ports.market_data import FetchProgress, MarketDataSource
+    from alchemiser.application.ports.notifier import Notifier
+    from alchemiser.application.ports.portfolio_history import PortfolioHistory
     from alchemiser.application.replay.service import ReplayService
+    from alchemiser.application.research.executor import ResearchExecutor
     from alchemiser.application.results.config import EffectiveConfig
+    from alchemiser.application.risk_gate import RiskGate
     from alchemiser.application.services.signal import SignalService
     from alchemiser.application.services.trade import TradeService
+    from alchemiser.application.settings import RiskSettings
+    from alchemiser.application.trading_engine import TradingEngine
+    from alchemiser.domain.symphony.tree import Symphony
+    from alchemiser.domain.trading import MarketClock
     from alchemiser.infrastructure.marketdata.cache_entry import CacheEntry
     from alchemiser.infrastructure.notifications.report_files import RunReportWriter
 
@@ -126,6 +128,8 @@ def portfolio_of(settings: Settings, **overrides: Any) -> PortfolioSpec:
 def risk_settings(settings: Settings, portfolio: PortfolioSpec) -> RiskSettings:
     """The effective risk limits: the settings' `risk`, overridden key by key by the portfolio
     file's `[risk]` table (per rule for `actions`)."""
+    from alchemiser.application.risk_gate import effective_risk
+
     return effective_risk(settings.risk, portfolio)
 
 
@@ -146,6 +150,7 @@ def notification_dispatcher(
     now: Callable[[], dt.datetime] | None = None,
 ) -> NotificationDispatcher:
     """Every configured channel; an empty dispatcher when none is (nothing is sent)."""
+    from alchemiser.application.notifications import NotificationDispatcher
     from alchemiser.infrastructure.notifications.cooldown import FileCooldown
     from alchemiser.infrastructure.notifications.email import SmtpEmailNotifier
     from alchemiser.infrastructure.notifications.rendering import MessageRenderer
@@ -172,11 +177,11 @@ def notification_dispatcher(
 
 def run_report_writer(settings: Settings) -> RunReportWriter | None:
     """Writes run reports as HTML beside the ledger, unless switched off."""
+    if not settings.notifications.write_report_files:
+        return None
     from alchemiser.infrastructure.notifications.rendering import MessageRenderer
     from alchemiser.infrastructure.notifications.report_files import RunReportWriter
 
-    if not settings.notifications.write_report_files:
-        return None
     return RunReportWriter(settings.reports_dir, MessageRenderer(redactor_for(settings)))
 
 
@@ -575,6 +580,8 @@ def autopilot_runtime(
 
     clock = system_clock()
     account = account_name(broker, live)
+    from alchemiser.application.error_handler import ErrorHandler
+
     errors = ErrorHandler(redactor_for(settings))
     market = market_data_source(settings, source)
     calendar = trading_calendar()
@@ -722,6 +729,7 @@ def trade_service(
     halt: HaltSwitch | None = None,
 ) -> TradeService:
     """The daily cycle with its report publishing, on `broker`."""
+    from alchemiser.application.error_handler import ErrorHandler
     from alchemiser.application.services.trade import TradeService
 
     errors = ErrorHandler(redactor_for(settings))

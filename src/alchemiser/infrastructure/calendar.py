@@ -8,8 +8,12 @@ query is a `searchsorted` over precomputed arrays.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import warnings
+import zipfile
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -26,24 +30,22 @@ CALENDAR_START = dt.date(1990, 1, 2)
 class NyseCalendar:
     """The `TradingCalendar` port over XNYS, from 1990 to about a year ahead."""
 
-    def __init__(self, start: dt.date = CALENDAR_START, end: dt.date | None = None) -> None:
-        import exchange_calendars as xcals
-        import pandas as pd
-
-        kwargs: dict[str, object] = {"start": pd.Timestamp(start)}
-        if end is not None:
-            kwargs["end"] = pd.Timestamp(end)
-        with warnings.catch_warnings():
-            # exchange_calendars itself still uses a pandas API that pandas 3 deprecates
-            warnings.simplefilter("ignore", FutureWarning)
-            warnings.simplefilter("ignore", DeprecationWarning)
-            cal = xcals.get_calendar("XNYS", **kwargs)
-        self._sessions: DateArray = cal.sessions.to_numpy().astype("datetime64[D]")
-        opens = cal.schedule["open"].dt.tz_convert(None).to_numpy().astype("datetime64[s]")
-        closes = cal.schedule["close"].dt.tz_convert(None).to_numpy().astype("datetime64[s]")
-        self._opens = opens.astype(np.int64)
-        self._closes = closes.astype(np.int64)
-        self._early: DateArray = cal.early_closes.to_numpy().astype("datetime64[D]")
+    def __init__(
+        self,
+        start: dt.date = CALENDAR_START,
+        end: dt.date | None = None,
+        *,
+        cache_dir: Path | None = None,
+    ) -> None:
+        arrays = _load_cached(cache_dir, start, end) if cache_dir is not None else None
+        if arrays is None:
+            arrays = _build(start, end)
+            if cache_dir is not None:
+                _store_cached(cache_dir, start, end, arrays)
+        self._sessions: DateArray = arrays["sessions"]
+        self._opens: npt.NDArray[np.int64] = arrays["opens"]
+        self._closes: npt.NDArray[np.int64] = arrays["closes"]
+        self._early: DateArray = arrays["early"]
 
     # -- bounds ---------------------------------------------------------------------------------
     @property
@@ -140,10 +142,91 @@ class NyseCalendar:
         )
 
 
+_cache_dir: list[Path] = []
+
+
+def use_cache_dir(directory: Path) -> None:
+    """Keep the built calendar under `directory`: building it needs exchange_calendars and pandas
+    (~1 s of imports on a small machine), which a quick command like `status` should not pay on
+    every call. Set by the composition root before the first `nyse_calendar()`."""
+    _cache_dir[:] = [directory]
+
+
 @cache
 def nyse_calendar() -> NyseCalendar:
-    """The process-wide calendar (building one costs ~0.1 s)."""
-    return NyseCalendar()
+    """The process-wide calendar, from the on-disk copy when `use_cache_dir` named one."""
+    return NyseCalendar(cache_dir=_cache_dir[0] if _cache_dir else None)
+
+
+_ARRAYS = ("sessions", "opens", "closes", "early")
+
+
+def _build(start: dt.date, end: dt.date | None) -> dict[str, npt.NDArray[Any]]:
+    import exchange_calendars as xcals
+    import pandas as pd
+
+    kwargs: dict[str, object] = {"start": pd.Timestamp(start)}
+    if end is not None:
+        kwargs["end"] = pd.Timestamp(end)
+    with warnings.catch_warnings():
+        # exchange_calendars itself still uses a pandas API that pandas 3 deprecates
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        cal = xcals.get_calendar("XNYS", **kwargs)
+    opens = cal.schedule["open"].dt.tz_convert(None).to_numpy().astype("datetime64[s]")
+    closes = cal.schedule["close"].dt.tz_convert(None).to_numpy().astype("datetime64[s]")
+    return {
+        "sessions": cal.sessions.to_numpy().astype("datetime64[D]"),
+        "opens": opens.astype(np.int64),
+        "closes": closes.astype(np.int64),
+        "early": cal.early_closes.to_numpy().astype("datetime64[D]"),
+    }
+
+
+def _cache_file(directory: Path, start: dt.date, end: dt.date | None) -> Path:
+    """Named by everything the arrays depend on: the library's version (its holiday rules), the
+    bounds, and — when the end is the library's default of about a year ahead — today's date."""
+    from importlib.metadata import version
+
+    until = end.isoformat() if end is not None else f"asof{dt.datetime.now(dt.UTC).date()}"
+    name = f"xnys-{version('exchange-calendars')}-{start.isoformat()}-{until}.npz"
+    return directory / "calendar" / name
+
+
+def _load_cached(
+    directory: Path, start: dt.date, end: dt.date | None
+) -> dict[str, npt.NDArray[Any]] | None:
+    path = _cache_file(directory, start, end)
+    try:
+        with np.load(path, allow_pickle=False) as stored:
+            arrays = {key: stored[key] for key in _ARRAYS}
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        return None  # absent or damaged: rebuild (and rewrite) it
+    if len(arrays["sessions"]) == 0 or not (
+        len(arrays["sessions"]) == len(arrays["opens"]) == len(arrays["closes"])
+    ):
+        return None
+    return arrays
+
+
+def _store_cached(
+    directory: Path, start: dt.date, end: dt.date | None, arrays: dict[str, npt.NDArray[Any]]
+) -> None:
+    path = _cache_file(directory, start, end)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
+        with tmp.open("wb") as out:
+            np.savez(
+                out,
+                sessions=arrays["sessions"],
+                opens=arrays["opens"],
+                closes=arrays["closes"],
+                early=arrays["early"],
+            )
+        os.replace(tmp, path)  # readers see the whole file or none
+    except OSError:
+        pass  # a read-only data dir only costs the rebuild next time
 
 
 def _utc(seconds: np.int64 | int) -> dt.datetime:

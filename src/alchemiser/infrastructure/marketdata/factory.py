@@ -10,20 +10,21 @@ import datetime as dt
 import hashlib
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alchemiser.application.ports.market_data import FetchProgress, MarketDataSource
 from alchemiser.application.settings import DataSourceName
 from alchemiser.domain.errors import ConfigurationError
-from alchemiser.infrastructure.calendar import nyse_calendar
+from alchemiser.infrastructure.calendar import nyse_calendar, use_cache_dir
 from alchemiser.infrastructure.config.settings import Settings
-from alchemiser.infrastructure.marketdata.alpaca_source import AlpacaSource
 from alchemiser.infrastructure.marketdata.cache_entry import CacheEntry
-from alchemiser.infrastructure.marketdata.cached_source import CachedSource
-from alchemiser.infrastructure.marketdata.files_source import FilesSource
 from alchemiser.infrastructure.marketdata.network import NetworkLimits
-from alchemiser.infrastructure.marketdata.parquet_cache import ParquetCache
 from alchemiser.infrastructure.marketdata.synthetic import NEW_YORK, SyntheticMarket
-from alchemiser.infrastructure.marketdata.yahoo_source import YahooSource
+
+if TYPE_CHECKING:
+    # the network and file sources import pandas / yfinance / alpaca: built (and imported) only
+    # when chosen, so the synthetic market starts fast
+    from alchemiser.infrastructure.marketdata.cached_source import CachedSource
 
 SPEC_HELP = "synthetic, yahoo, alpaca or files:PATH"
 
@@ -33,18 +34,25 @@ def build_market_data_source(
 ) -> MarketDataSource:
     """`progress` shows network fetches (a bar on a terminal); None shows nothing."""
     kind, path = parse_source_spec(spec, settings)
+    use_cache_dir(settings.cache_dir)
     limits = network_limits(settings)
     if kind is DataSourceName.SYNTHETIC:
         return _synthetic(settings.market_data.synthetic_seed, dt.datetime.now(NEW_YORK).date())
     inner: MarketDataSource
     if kind is DataSourceName.FILES:
         assert path is not None
+        from alchemiser.infrastructure.marketdata.files_source import FilesSource
+
         inner = FilesSource(path)
         key = "files-" + hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
     elif kind is DataSourceName.YAHOO:
+        from alchemiser.infrastructure.marketdata.yahoo_source import YahooSource
+
         inner, key = YahooSource(limits=limits, progress=progress), "yahoo"
     else:
         keys = settings.paper_keys if settings.paper_keys.complete else settings.live_keys
+        from alchemiser.infrastructure.marketdata.alpaca_source import AlpacaSource
+
         inner = AlpacaSource.connect(
             keys.api_key.get_secret_value() if keys.api_key else None,
             keys.secret_key.get_secret_value() if keys.secret_key else None,
@@ -69,6 +77,9 @@ def cached(inner: MarketDataSource, directory: Path, history_years: int) -> Cach
     """`inner` behind the Parquet cache in `directory`, loading `history_years` by default."""
     today = dt.datetime.now(NEW_YORK).date()
     default_start = today - dt.timedelta(days=round(365.25 * history_years))
+    from alchemiser.infrastructure.marketdata.cached_source import CachedSource
+    from alchemiser.infrastructure.marketdata.parquet_cache import ParquetCache
+
     return CachedSource(
         inner, ParquetCache(directory), nyse_calendar(), default_start=default_start
     )
@@ -79,6 +90,8 @@ def cache_entries(settings: Settings) -> list[CacheEntry]:
     root = settings.cache_dir
     if not root.is_dir():
         return []
+    from alchemiser.infrastructure.marketdata.parquet_cache import ParquetCache
+
     entries: list[CacheEntry] = []
     for directory in sorted(p for p in root.iterdir() if p.is_dir()):
         entries.extend(ParquetCache(directory).entries(directory.name))
