@@ -153,7 +153,3 @@ def _report(exc: Exception, *, json_output: bool) -> int:
         record, verbose=_state["verbose"] or "--verbose" in sys.argv, json_output=json_output
     )
     return record.category.exit_code
-
-
-def run() -> None:
-    sys.exit(main())

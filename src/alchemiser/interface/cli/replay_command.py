@@ -88,11 +88,9 @@ def replay(
         task = bar.add_task("replay", total=total, rate="-")
 
         def advance(done: int, _total: int) -> None:
-            elapsed = bar.tasks[0].elapsed or 0.0
             bar.update(task, completed=done)
             speed = bar.tasks[0].speed
             bar.update(task, rate=f"{speed:.1f}" if speed else "-")
-            del elapsed
 
         records = service.run(spec, first, last, fingerprint=fingerprint, on_progress=advance)
     result = service.compare(
@@ -133,15 +131,16 @@ def _rows(result: ParityReport) -> list[tuple[str, str]]:
 
 
 def _line_rows(result: ParityReport) -> list[tuple[str, str, str]]:
-    """The reconciliation: (cause, bp, days), then the total the lines sum to."""
+    """The reconciliation: (cause, bp, days), then the final equity gap they sum to."""
     rows = []
     for line in result.reconciliation:
         label = line.label
         if line.value is not None:
             label += f" — {money(line.value)} crossed"
         rows.append((label, f"{line.bp:+.3f}", str(line.days)))
-    total = sum(line.bp for line in result.reconciliation)
-    rows.append(("final equity gap (sum of the lines)", f"{total:+.3f}", ""))
+    # The report's own gap: its lines sum to it (the parity service guarantees and tests it).
+    gap = result.parity.final_equity_gap_bp
+    rows.append(("final equity gap (sum of the lines)", f"{gap:+.3f}", ""))
     return rows
 
 
