@@ -6,8 +6,9 @@ the run stays 'running' in the ledger and the broker keeps whatever it already a
 
 from __future__ import annotations
 
+import contextlib
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -196,7 +197,7 @@ def test_a_run_alive_in_another_process_is_never_taken_over(world: Factory) -> N
     from alchemiser.application.ports.ledger import RunInfo
     from alchemiser.domain.errors import ErrorCategory
 
-    w = world()
+    w = world(wrap_ledger=SeenRunning)
     w.store.start_run(
         RunInfo(
             "20261120T204500Z-other",
@@ -226,6 +227,46 @@ def test_a_run_alive_in_another_process_is_never_taken_over(world: Factory) -> N
     assert still is not None and still.status is RunStatus.RUNNING
     refused = w.store.run(result.run_id)
     assert refused is not None and refused.status is RunStatus.REFUSED
+    # the holder's crash recovery closes every 'running' run as interrupted: a refused run
+    # is never seen running by another connection, at any moment of its recording
+    assert isinstance(w.ledger, SeenRunning) and w.ledger.looks > 0
+    assert result.run_id not in w.ledger.seen
+
+
+class SeenRunning:
+    """The ledger, and what another connection sees running after each of its writes commits."""
+
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
+        self.seen: set[str] = set()
+        self.looks = 0
+
+    def _look(self) -> None:
+        self.looks += 1
+        self.seen |= {r.run_id for r in self._inner.unfinished_runs()}
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._inner, name)
+        if name == "unit_of_work":
+            return self._unit_of_work
+        if not name.startswith(("start_", "finish_", "record_")):
+            return attribute
+
+        def write(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attribute(*args, **kwargs)
+            finally:
+                self._look()
+
+        return write
+
+    @contextlib.contextmanager
+    def _unit_of_work(self) -> Iterator[Any]:
+        try:
+            with self._inner.unit_of_work() as uow:
+                yield uow
+        finally:
+            self._look()
 
 
 class RejectFirstThenCrash:

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -79,11 +80,21 @@ def test_a_killed_holder_releases_the_lock(ledger_url: str) -> None:
                 raise
 
 
-TRADE_AT_THE_BARRIER = """
+TRADE_AT_THE_BARRIERS = """
 import sys
 import alchemiser.interface.cli.trade_commands  # commands load lazily: import before the barrier
+from alchemiser.infrastructure.ledger.cycle_lock import DatabaseCycleLock
 from alchemiser.interface.cli.main import main
-sys.stdin.readline()  # the barrier: both processes are imported and waiting
+
+hold = DatabaseCycleLock.hold
+
+def hold_at_the_second_barrier(self, account, owner):
+    print("at the lock", file=sys.stderr, flush=True)
+    sys.stdin.readline()
+    return hold(self, account, owner)
+
+DatabaseCycleLock.hold = hold_at_the_second_barrier
+sys.stdin.readline()  # the first barrier: both processes are imported and waiting
 sys.exit(main(["trade", "--yes", "--force", "--json", "--portfolio", sys.argv[1]]))
 """
 
@@ -93,8 +104,11 @@ sys.exit(main(["trade", "--yes", "--force", "--json", "--portfolio", sys.argv[1]
 def test_two_trades_released_at_once_one_trades_the_other_refuses(
     ledger_url: str, tmp_path: Path
 ) -> None:
-    """On a fresh data directory (and a fresh database): no 'table already exists', no two
-    cycles; the refused one names the holder and is recorded as refused."""
+    """Two barriers. The first releases both processes onto a fresh data directory (and a fresh
+    database) at once: no 'table already exists'. The second releases them onto the lock once
+    both have built everything (broker, ledger, engine): one cycle, the other refused, naming
+    the holder and recorded as refused. Without it a loaded machine can let one process finish
+    its whole cycle before the other reaches the lock, and then both rightly trade."""
     data = tmp_path / "fresh-data-dir"
     portfolio = tmp_path / "one-sleeve.toml"  # one built-in sleeve: the lock is the subject
     portfolio.write_text("[sleeves]\ntecl = 1.0\n")
@@ -103,7 +117,7 @@ def test_two_trades_released_at_once_one_trades_the_other_refuses(
         env["ALCHEMISER_DATABASE_URL"] = ledger_url
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", TRADE_AT_THE_BARRIER, str(portfolio)],
+            [sys.executable, "-c", TRADE_AT_THE_BARRIERS, str(portfolio)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -117,9 +131,18 @@ def test_two_trades_released_at_once_one_trades_the_other_refuses(
         assert proc.stdin is not None
         proc.stdin.write("go\n")
         proc.stdin.flush()
+    arrived = []
+    for proc in procs:  # each stops at the lock (or ends early: then the codes below show it)
+        assert proc.stderr is not None
+        arrived.append(proc.stderr.readline())
+    for proc in procs:
+        assert proc.stdin is not None
+        with suppress(BrokenPipeError):
+            proc.stdin.write("go\n")
+            proc.stdin.flush()
     results = [(proc, *proc.communicate(timeout=380)) for proc in procs]
     codes = sorted(proc.returncode for proc, _, _ in results)
-    assert codes == [0, ErrorCategory.TRADING.exit_code], [err for _, _, err in results]
+    assert codes == [0, ErrorCategory.TRADING.exit_code], (arrived, [r[1:] for r in results])
     (winner,) = [json.loads(out) for proc, out, _ in results if proc.returncode == 0]
     (loser_err,) = [err for proc, _, err in results if proc.returncode != 0]
     (loser_out,) = [out for proc, out, _ in results if proc.returncode != 0]

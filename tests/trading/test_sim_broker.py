@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ from alchemiser.domain.trading import (
     UnknownOrderError,
 )
 from alchemiser.infrastructure.sim_broker import SimBroker, SimBrokerConfig
+from alchemiser.infrastructure.sim_broker.store import SimState
 
 from .conftest import WINDOW, D, MakeBroker
 
@@ -199,12 +201,62 @@ def test_passive_fills_are_deterministic_under_a_seed(make_broker: MakeBroker) -
     assert len({fill_time(s) for s in range(2, 8)}) > 1
 
 
-def test_a_stale_second_writer_is_refused(make_broker: MakeBroker) -> None:
-    first = make_broker()
-    second = make_broker()  # loaded the same account
-    first.submit_order(buy("c1", "1"))
+def test_an_instance_loaded_before_another_wrote_works_on_the_account_as_stored(
+    make_broker: MakeBroker,
+) -> None:
+    """As with a real broker's server: the `trade` refused by the cycle lock, or the one that
+    took the lock just after another finished, built its broker before the other traded."""
+    early = make_broker()
+    other = make_broker()
+    settle(other, other.submit_order(buy("c1", "10")).id)
+    assert [(p.symbol, p.qty) for p in early.positions()] == [(SPY, D(10))]
+    second = early.submit_order(buy("c2", "1"))
+    assert second.id == "sim-00000002"  # the sequence continues where the other left it
+    settle(early, second.id)
+    assert [(p.symbol, p.qty) for p in other.account().positions] == [(SPY, D(11))]
+    assert early.account().cash == other.account().cash
+    assert len(other.fills()) == 2
+
+
+def test_a_write_that_collides_runs_again_on_the_account_as_stored(
+    make_broker: MakeBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process writes between this call's re-read and its save: the save is refused
+    whole (nothing of it is written), the call runs again on the account re-read."""
+    mine, other = make_broker(), make_broker()
+    store = mine._store
+    save = store.save
+    interleaved: list[str] = []
+
+    def another_process_writes_first(state: SimState, **changes: Any) -> None:
+        if not interleaved:
+            interleaved.append(other.submit_order(buy("theirs", "1", "90")).id)
+        save(state, **changes)
+
+    monkeypatch.setattr(store, "save", another_process_writes_first)
+    order = mine.submit_order(buy("mine", "2", "90"))
+    assert interleaved == ["sim-00000001"] and order.id == "sim-00000002"
+    stored = make_broker().open_orders()
+    assert [(o.client_order_id, o.qty) for o in stored] == [("theirs", D(1)), ("mine", D(2))]
+
+
+def test_a_call_that_keeps_colliding_stops_with_the_error(
+    make_broker: MakeBroker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mine, other = make_broker(), make_broker()
+    store = mine._store
+    save = store.save
+    theirs = iter(range(100))
+
+    def another_process_always_writes_first(state: SimState, **changes: Any) -> None:
+        other.submit_order(buy(f"theirs-{next(theirs)}", "1", "90"))
+        save(state, **changes)
+
+    monkeypatch.setattr(store, "save", another_process_always_writes_first)
     with pytest.raises(CorruptStateError, match="changed by another process"):
-        second.submit_order(buy("c2", "1"))
+        mine.submit_order(buy("mine", "1", "90"))
+    assert next(theirs) == 3  # three attempts, then the error
+    assert "mine" not in {o.client_order_id for o in make_broker().open_orders()}
 
 
 def test_a_cancel_can_take_time_to_confirm(make_broker: MakeBroker) -> None:

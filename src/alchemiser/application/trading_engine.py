@@ -58,7 +58,7 @@ from alchemiser.domain.errors import (
 )
 from alchemiser.domain.market.quality import check_quality, enforce
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
-from alchemiser.domain.risk import Intervention, RiskBlockedError
+from alchemiser.domain.risk.model import Intervention, RiskBlockedError
 from alchemiser.domain.symphony.evaluator import required_tickers
 from alchemiser.domain.symphony.tree import Symphony
 from alchemiser.domain.trading import MarketClock, Symbol
@@ -204,7 +204,10 @@ class TradingEngine:
         return result
 
     def _refused(self, run_id: str, request: CycleRequest, exc: CycleLockHeldError) -> CycleResult:
-        """Another cycle holds the lock: record this one as refused (no broker call made)."""
+        """Another cycle holds the lock: record this one as refused (no broker call made), in
+        one transaction. Never visible as 'running': the holder's crash recovery takes every
+        running run of this broker for a dead process's, and would close this live one as
+        interrupted (and name it as the run it resumed)."""
         result = CycleResult(
             run_id=run_id,
             mode=request.mode,
@@ -214,26 +217,32 @@ class TradingEngine:
             trading_day=dt.datetime.now(NEW_YORK).date(),
             status=RunStatus.REFUSED,
         )
-        self._start_run(run_id, request, result, None)
-        self._record_failure(run_id, exc, result)
-        self._ledger.finish_run(run_id, result.status, _summary(result))
+        record = self._errors.handle(exc, component="trading_engine")
+        result.errors.append(record)
+        with self._ledger.unit_of_work() as uow:
+            uow.start_run(self._run_info(run_id, request, result, None))
+            uow.record_error(run_id, record.as_dict())
+            uow.finish_run(run_id, result.status, _summary(result))
         return result
 
     # -- steps ----------------------------------------------------------------------------------
     def _start_run(
         self, run_id: str, request: CycleRequest, result: CycleResult, resumed_from: str | None
     ) -> None:
-        self._ledger.start_run(
-            RunInfo(
-                run_id=run_id,
-                trading_day=result.trading_day,
-                mode=request.mode,
-                broker=self._broker.name,
-                data_source=self._market_data.name,
-                started_at=result.started_at,
-                config=dict(request.config) | {"process": _process()},
-                resumed_from=resumed_from,
-            )
+        self._ledger.start_run(self._run_info(run_id, request, result, resumed_from))
+
+    def _run_info(
+        self, run_id: str, request: CycleRequest, result: CycleResult, resumed_from: str | None
+    ) -> RunInfo:
+        return RunInfo(
+            run_id=run_id,
+            trading_day=result.trading_day,
+            mode=request.mode,
+            broker=self._broker.name,
+            data_source=self._market_data.name,
+            started_at=result.started_at,
+            config=dict(request.config) | {"process": _process()},
+            resumed_from=resumed_from,
         )
 
     def _check_trading_window(

@@ -10,10 +10,11 @@ Time only moves in `wait_for_update`: nothing here ever sleeps.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Callable, Iterable, Sequence
 from decimal import ROUND_DOWN, ROUND_UP, Decimal
-from typing import Protocol
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 import sqlalchemy as sa
 
@@ -52,7 +53,12 @@ from alchemiser.infrastructure.sim_broker.config import (
     SimBrokerConfig,
 )
 from alchemiser.infrastructure.sim_broker.session import latest_session, market_clock, window_start
-from alchemiser.infrastructure.sim_broker.store import SimPosition, SimState, SimStore
+from alchemiser.infrastructure.sim_broker.store import (
+    SimPosition,
+    SimState,
+    SimStore,
+    StaleSimStateError,
+)
 
 _PENNY = Decimal("0.01")
 _SUB_PENNY = Decimal("0.0001")
@@ -80,6 +86,43 @@ class SimStateStore(Protocol):
     def archived_by_client_id(self, client_order_id: str) -> Order | None: ...
 
     def fills(self) -> list[Fill]: ...
+
+    def stored_version(self) -> int | None:
+        """The account's version as stored now; None when no other process can write it."""
+        ...
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_ATTEMPTS = 3
+"""Runs of one call whose save collided with another process's write before it gives up."""
+
+
+def _on_the_stored_account(
+    call: Callable[Concatenate[SimBroker, _P], _R],
+) -> Callable[Concatenate[SimBroker, _P], _R]:
+    """Run a broker call on the account as the database holds it now.
+
+    Why: a real broker is a server; every call sees what every client did before it. This
+    instance may have loaded the account before another process wrote it: the `trade` refused
+    by the cycle lock built its broker while the holder traded, a `trade` started just after
+    another built its broker before taking the lock, a `status` moved simulated time. So each
+    call re-reads the account when its stored version moved (one indexed read of one row), and a
+    save that still collides (another write landed between that read and the save) rolled back
+    whole and runs again on the account re-read."""
+
+    @functools.wraps(call)
+    def on_stored(self: SimBroker, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        for attempt in range(1, _ATTEMPTS + 1):
+            try:
+                self._catch_up()
+                return call(self, *args, **kwargs)
+            except StaleSimStateError:  # the next attempt's catch-up re-reads the account
+                if attempt == _ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    return on_stored
 
 
 def _tick(price: Decimal) -> Decimal:
@@ -135,7 +178,7 @@ class SimBroker:
         self._factors: dict[Symbol, Decimal] = {}
         self._expiries: dict[dt.datetime, dt.datetime] = {}
         self._moves_applied = 0
-        self._run_until(origin)
+        self._advance_to(origin)
 
     # -- Broker port: reads ---------------------------------------------------------------------
     @property
@@ -146,6 +189,7 @@ class SimBroker:
     def now(self) -> dt.datetime:
         return self._state.sim_time
 
+    @_on_the_stored_account
     def account(self) -> AccountSnapshot:
         self._fault("account")
         self._sync()
@@ -160,6 +204,7 @@ class SimBroker:
             time=self.now,
         )
 
+    @_on_the_stored_account
     def positions(self) -> tuple[Position, ...]:
         self._fault("positions")
         self._sync()
@@ -176,21 +221,25 @@ class SimBroker:
     def quote(self, symbol: Symbol) -> Quote:
         return self.quotes([symbol])[Symbol(symbol)]
 
+    @_on_the_stored_account
     def quotes(self, symbols: Sequence[Symbol]) -> dict[Symbol, Quote]:
         self._fault("quotes")
         wanted = [Symbol(s) for s in symbols]
         self._load_prices(wanted)
         return {s: self._quote_at(s, self.now) for s in wanted}
 
+    @_on_the_stored_account
     def clock(self) -> MarketClock:
         self._fault("clock")
         return market_clock(self._calendar, self.now)
 
+    @_on_the_stored_account
     def get_order(self, order_id: str) -> Order:
         self._fault("get_order")
         self._sync()
         return self._order(order_id)
 
+    @_on_the_stored_account
     def get_order_by_client_id(self, client_order_id: str) -> Order | None:
         self._fault("get_order_by_client_id")
         self._sync()
@@ -199,6 +248,7 @@ class SimBroker:
                 return order
         return self._store.archived_by_client_id(client_order_id)
 
+    @_on_the_stored_account
     def open_orders(self) -> tuple[Order, ...]:
         self._fault("open_orders")
         self._sync()
@@ -209,6 +259,7 @@ class SimBroker:
         return self._store.fills()
 
     # -- Broker port: orders --------------------------------------------------------------------
+    @_on_the_stored_account
     def submit_order(self, request: OrderRequest) -> Order:
         self._fault("submit_order")
         self._process_due()
@@ -217,6 +268,7 @@ class SimBroker:
         self._fault("submit_order", after_effect=True)
         return order
 
+    @_on_the_stored_account
     def cancel_order(self, order_id: str) -> None:
         self._fault("cancel_order")
         self._process_due()
@@ -232,6 +284,7 @@ class SimBroker:
             self._commit()
         self._fault("cancel_order", after_effect=True)
 
+    @_on_the_stored_account
     def replace_order(
         self,
         order_id: str,
@@ -269,6 +322,7 @@ class SimBroker:
         self._commit()
         return new
 
+    @_on_the_stored_account
     def wait_for_update(self, order_ids: Sequence[str], timeout_seconds: float) -> None:
         for order_id in order_ids:
             self._order(order_id)
@@ -575,6 +629,29 @@ class SimBroker:
         self._state.orders[order.id] = order
         self._state.next_events[order.id] = next_event
         self._dirty_orders.add(order.id)
+
+    @_on_the_stored_account
+    def _advance_to(self, moment: dt.datetime) -> None:
+        self._run_until(moment)
+
+    def _catch_up(self) -> None:
+        """Re-read the account when another process wrote it since this instance last did."""
+        stored = self._store.stored_version()
+        if stored is not None and stored != self._state.version:
+            self._reload()
+
+    def _reload(self) -> None:
+        """The account as stored, at no earlier a simulated time than this instance had reached
+        (the clock never goes back). Unsaved changes are dropped: each call saves what it
+        changed before it returns, so there are none but those of a call that failed."""
+        reached = self._state.sim_time
+        self._state = self._store.load_or_create(self._cfg.initial_cash, reached)
+        self._dirty_orders.clear()
+        self._dirty_positions.clear()
+        self._new_fills = []
+        self._saved_time = self._state.sim_time
+        if self._state.sim_time < reached:
+            self._run_until(reached)
 
     def _sync(self) -> None:
         """Apply what is due at the current simulated time and persist it."""

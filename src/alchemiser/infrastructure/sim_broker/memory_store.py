@@ -89,6 +89,11 @@ class MemorySimStore:
         account as the database has it."""
         self._reset()
 
+    def stored_version(self) -> int | None:
+        """None: a replay owns its account, no other process writes it while the replay runs
+        (the replay holds the account's cycle lock), so there is nothing to re-read."""
+        return None
+
     def archived(self, order_id: str) -> Order | None:
         return self._archive.get(order_id)
 

@@ -120,6 +120,11 @@ def _time(text: str | None) -> dt.datetime | None:
     return None if text is None else dt.datetime.fromisoformat(text)
 
 
+class StaleSimStateError(CorruptStateError):
+    """A save found the account at another version than the one it was computed from: another
+    process wrote in between. Nothing of the save was written (one transaction)."""
+
+
 class SimStore:
     def __init__(self, engine: sa.Engine, account_id: str) -> None:
         self._engine = engine
@@ -211,7 +216,7 @@ class SimStore:
                 )
             )
             if updated.rowcount != 1:
-                raise CorruptStateError(
+                raise StaleSimStateError(
                     f"simulated account {self._account!r} was changed by another process",
                     context={"account_id": self._account},
                     suggested_action="Run one `alchemiser` trading command at a time.",
@@ -273,6 +278,14 @@ class SimStore:
             if fill_rows:
                 conn.execute(sim_fills.insert(), fill_rows)
         state.version += 1
+
+    def stored_version(self) -> int | None:
+        """The account's version as the database holds it now (None: not created yet)."""
+        with self._engine.connect() as conn:
+            version = conn.execute(
+                sa.select(sim_accounts.c.version).where(sim_accounts.c.account_id == self._account)
+            ).scalar()
+        return None if version is None else int(version)
 
     def archived(self, order_id: str) -> Order | None:
         """Orders kept out of the loaded state: none here (every order is loaded)."""
