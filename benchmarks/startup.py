@@ -39,10 +39,26 @@ def _best_of(argv: list[str], runs: int, env: dict[str, str]) -> tuple[float, fl
     return best, best_cpu
 
 
+def _bytecode_cached() -> bool:
+    """Whether the installed modules have compiled copies (`./dev` writes them when
+    PYTHONDONTWRITEBYTECODE stops Python from doing so): without them every run recompiles
+    pydantic, SQLAlchemy, numpy … and the figures measure the compiler, not Alchemiser."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sqlalchemy.sql.compiler")
+    if spec is None or spec.origin is None:
+        return False
+    return Path(importlib.util.cache_from_source(spec.origin)).exists()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    print(
+        f"compiled modules cached: {'yes' if _bytecode_cached() else 'NO (figures inflated)'}; "
+        f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', '')!r}"
+    )
     with tempfile.TemporaryDirectory() as data_dir:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ALCHEMISER_", "ALPACA_"))}
         env["ALCHEMISER_DATA_DIR"] = data_dir

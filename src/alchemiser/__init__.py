@@ -1,8 +1,6 @@
 """Alchemiser: multi-strategy trading engine for Composer symphonies."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("alchemiser")
-except PackageNotFoundError:  # running from a source tree without an install
-    __version__ = "0.0.0+source"
+__version__ = "0.1.0"
+"""Kept equal to pyproject's `version` by a test (tests/interface/test_startup_imports.py):
+a literal, because `importlib.metadata` costs every command, `--version` included, about
+50 ms of start-up (issue 16)."""

@@ -4,6 +4,7 @@ another bar (a backtest's) is already on screen."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -46,3 +47,38 @@ def test_inside_another_bar_it_stays_quiet(monkeypatch: pytest.MonkeyPatch) -> N
         FetchProgressBar(enabled=True).track("yahoo: 3 tickers", 3) as advance,
     ):
         advance(3)  # no LiveError (older Rich refuses a second live display)
+
+
+class _StoppedError(Exception):
+    """Raised by the stand-in source: the command has handed over what it hands over."""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["signal"],
+        ["trade", "--dry-run"],
+        ["backtest", "--strategy", "tecl"],
+        ["replay", "--start", "2024-01-02", "--end", "2024-01-05"],
+    ],
+)
+def test_every_fetching_command_hands_the_source_a_bar_except_with_json(
+    argv: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from alchemiser import bootstrap
+    from alchemiser.interface.cli.main import main
+
+    monkeypatch.setenv("ALCHEMISER_DATA_DIR", str(tmp_path))
+    handed: list[object] = []
+
+    def source(*_args: object, progress: object = None, **_kwargs: object) -> object:
+        handed.append(progress)
+        raise _StoppedError
+
+    monkeypatch.setattr(bootstrap, "market_data_source", source)
+    main(argv)
+    main([*argv, "--json"])
+    assert [type(p).__name__ for p in handed] == ["FetchProgressBar"] * 2
+    shown, hidden = handed
+    assert isinstance(hidden, FetchProgressBar) and not hidden.enabled
+    assert isinstance(shown, FetchProgressBar)

@@ -16,8 +16,8 @@ import pytest
 # separately) and prints what the process imported.
 _SCRIPT = """
 import json, sys
-from alchemiser.interface.cli import trade_commands
-trade_commands.status(broker=None, live=False, json_output=True)
+from alchemiser.interface.cli import status_command
+status_command.status(broker=None, live=False, json_output=True)
 print(json.dumps(sorted(m.split(".")[0] for m in sys.modules)), file=sys.stderr)
 """
 

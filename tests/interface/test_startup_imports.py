@@ -8,10 +8,13 @@ prints the seconds): a fresh interpreter runs the CLI and lists what ended up in
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
+import typer
 
 from alchemiser.interface.cli import main as cli_main
 from alchemiser.interface.cli.lazy import load
@@ -92,11 +95,12 @@ def test_bootstrap_imports_the_notification_adapters_only_when_asked() -> None:
     assert not any(m.startswith("alchemiser.infrastructure.notifications") for m in modules)
 
 
-def test_the_console_script_answers_version_before_importing_the_cli() -> None:
-    """`alchemiser --version` (the installed script, entry.run) loads neither Typer nor Rich."""
+def _console_script(argv: list[str]) -> dict[str, Any]:
+    """The installed script's entry (entry.run) in a fresh interpreter: exit code, output and
+    every module it imported."""
     probe = (
         "import contextlib, io, json, sys\n"
-        "sys.argv = ['alchemiser', '--version']\n"
+        f"sys.argv = ['alchemiser', *{argv!r}]\n"
         "from alchemiser.interface.cli.entry import run\n"
         "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
         "    try:\n"
@@ -106,10 +110,58 @@ def test_the_console_script_answers_version_before_importing_the_cli() -> None:
         "print(json.dumps({'code': code, 'out': out.getvalue(), 'modules': sorted(sys.modules)}))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=dict(os.environ, COLUMNS="80"),
     )
-    result = json.loads(done.stdout.splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_the_console_script_answers_version_before_importing_the_cli() -> None:
+    """`alchemiser --version` (the installed script, entry.run) loads neither Typer nor Rich."""
+    result = _console_script(["--version"])
     assert result["code"] == 0
     assert result["out"].startswith("alchemiser ")
     loaded = {m.split(".")[0] for m in result["modules"]}
     assert not loaded & {"typer", "click", "rich", *HEAVY}, loaded & {"typer", "click", "rich"}
+
+
+@pytest.mark.parametrize(("argv", "code"), [(["--help"], 0), ([], 2)])
+def test_the_console_script_prints_the_root_help_before_importing_the_cli(
+    argv: list[str], code: int
+) -> None:
+    """The plain root help lists what Typer's does: every command with its summary, every
+    root option with its flags, within 80 columns; nothing of Typer, Click or Rich loaded."""
+    result = _console_script(argv)
+    assert result["code"] == code
+    loaded = {m.split(".")[0] for m in result["modules"]}
+    assert not loaded & {"typer", "click", "rich", *HEAVY}, loaded & {"typer", "click", "rich"}
+    out: str = result["out"]
+    assert max(len(line) for line in out.splitlines()) <= 80
+    flat = " ".join(out.split())
+    for name, entry in cli_main._Commands.lazy.items():
+        assert f" {name} {entry.summary.split()[0]}" in flat
+        assert " ".join(entry.summary.split()) in flat
+    typer_root = typer.main.get_command(cli_main.app)
+    for param in typer_root.params:
+        for flag in param.opts:
+            assert flag in out, f"{flag} is a root option but not in the plain help"
+        assert param.help is not None and param.help in flat
+
+
+def test_the_version_literal_is_the_installed_distributions() -> None:
+    """`alchemiser.__version__` is a literal (no `importlib.metadata` at start-up); it must
+    say what the installed distribution (pyproject's `version`) says."""
+    import importlib.metadata
+    import tomllib
+    from pathlib import Path
+
+    import alchemiser
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert alchemiser.__version__ == pyproject["project"]["version"]
+    assert alchemiser.__version__ == importlib.metadata.version("alchemiser")

@@ -46,3 +46,26 @@ def test_a_damaged_copy_is_rebuilt(tmp_path: Path) -> None:
     stored.write_bytes(stored.read_bytes()[:100])  # truncated
     _same(NyseCalendar(START, END, cache_dir=tmp_path), NyseCalendar(START, END))
     assert stored.stat().st_size > 100  # rewritten whole
+
+
+@pytest.mark.timeout(120)
+def test_a_new_days_copy_replaces_the_ones_it_supersedes(tmp_path: Path) -> None:
+    """One open-ended copy is written per day: yesterday's, and every copy made by another
+    exchange_calendars version, go; a fixed range of this version and a copy being written by
+    another process (.tmp) stay."""
+    from importlib.metadata import version
+
+    folder = tmp_path / "calendar"
+    folder.mkdir()
+    this = f"xnys-{version('exchange-calendars')}-{START.isoformat()}"
+    yesterday = folder / f"{this}-asof2000-01-01.npz"
+    fixed = folder / f"{this}-{END.isoformat()}.npz"
+    older_library = folder / f"xnys-0.0.1-{START.isoformat()}-{END.isoformat()}.npz"
+    being_written = folder / f"{this}-asof2000-01-02.4242.tmp.npz"
+    for path in (yesterday, fixed, older_library, being_written):
+        path.write_bytes(b"x")
+    NyseCalendar(START, cache_dir=tmp_path)
+    today = f"{this}-asof{dt.datetime.now(dt.UTC).date()}.npz"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [today, fixed.name, being_written.name]
+    )

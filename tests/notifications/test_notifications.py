@@ -16,7 +16,8 @@ from alchemiser.application.notifications import (
     NotificationDispatcher,
     run_notifications,
 )
-from alchemiser.application.results import RunResult, RunStatus
+from alchemiser.application.results.common import RunStatus
+from alchemiser.application.results.run import RunResult
 from alchemiser.application.services.views import error_view
 from alchemiser.application.settings import EmailSettings, NotificationEvent
 from alchemiser.domain.errors import BrokerConnectionError, ErrorCategory

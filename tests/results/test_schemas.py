@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
-from alchemiser.application.results import PUBLISHED, PUBLISHED_LISTS
-from alchemiser.application.results.schemas import schema_texts
+from alchemiser.application.results.schemas import PUBLISHED, PUBLISHED_LISTS, schema_texts
 from alchemiser.domain.errors import ErrorCategory
 from alchemiser.interface.cli.main import main
 

@@ -15,7 +15,9 @@ from alchemiser.application.backtest import (
     run_backtest,
 )
 from alchemiser.application.services.backtest import BacktestOptions, summary_of
-from alchemiser.domain.risk import RiskLimits, effective_exposure, fund_table
+from alchemiser.domain.risk.funds import fund_table
+from alchemiser.domain.risk.limits import RiskLimits
+from alchemiser.domain.risk.rules.exposure import effective_exposure
 from alchemiser.domain.symphony.builtins import builtin
 from alchemiser.infrastructure.marketdata.synthetic import SyntheticMarket
 from alchemiser.interface.reports.tearsheet import render_tearsheet
@@ -98,7 +100,7 @@ def test_drawdown_breaker_goes_to_cash_for_the_rest_of_the_backtest(
 def test_a_blocking_rule_stops_trading_on_the_sessions_it_breaches(
     market: SyntheticMarket,
 ) -> None:
-    from alchemiser.domain.risk import RiskAction
+    from alchemiser.domain.risk.model import RiskAction
 
     sleeves = [SleeveInput(name, builtin(name), alloc) for name, alloc in SLEEVES]
     limits = RiskLimits(

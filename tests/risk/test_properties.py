@@ -12,16 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alchemiser.domain.risk import (
-    AccountState,
-    OrderIntent,
-    RiskLimits,
-    RiskPipeline,
-    RiskTarget,
-    effective_exposure,
-    fund_table,
-)
-from alchemiser.domain.risk.funds import is_inverse_or_volatility
+from alchemiser.domain.risk.funds import fund_table, is_inverse_or_volatility
+from alchemiser.domain.risk.limits import RiskLimits
+from alchemiser.domain.risk.model import AccountState, OrderIntent, RiskTarget
+from alchemiser.domain.risk.pipeline import RiskPipeline
+from alchemiser.domain.risk.rules.exposure import effective_exposure
 from alchemiser.domain.risk.rules.turnover import turnover
 
 TICKERS = ["TQQQ", "SQQQ", "UVXY", "SOXL", "SPY", "BIL", "AAA"]

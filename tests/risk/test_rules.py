@@ -7,18 +7,18 @@ import datetime as dt
 import pytest
 
 from alchemiser.domain.errors import ErrorCategory
-from alchemiser.domain.risk import (
+from alchemiser.domain.risk.funds import fund_table
+from alchemiser.domain.risk.limits import RiskLimits
+from alchemiser.domain.risk.model import (
     AccountState,
     EquityPoint,
     OrderIntent,
     RiskAction,
     RiskBlockedError,
-    RiskLimits,
-    RiskPipeline,
     RiskTarget,
-    effective_exposure,
-    fund_table,
 )
+from alchemiser.domain.risk.pipeline import RiskPipeline
+from alchemiser.domain.risk.rules.exposure import effective_exposure
 
 DAY = dt.date(2026, 11, 20)
 

@@ -8,7 +8,7 @@ import pytest
 
 from alchemiser import bootstrap
 from alchemiser.domain.errors import ConfigurationError
-from alchemiser.domain.risk import RiskAction
+from alchemiser.domain.risk.model import RiskAction
 from alchemiser.domain.symphony.builtins import BUILTIN_NAMES
 from alchemiser.infrastructure.config.portfolio_file import load_portfolio
 

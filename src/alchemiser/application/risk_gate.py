@@ -28,7 +28,7 @@ from alchemiser.application.settings import RiskSettings
 from alchemiser.domain.errors import ConfigurationError, DataError, TradingError
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
 from alchemiser.domain.rebalance import PlanParameters, plan_rebalance
-from alchemiser.domain.risk import (
+from alchemiser.domain.risk.model import (
     AccountState,
     EquityPoint,
     Intervention,
@@ -36,9 +36,9 @@ from alchemiser.domain.risk import (
     RiskAction,
     RiskBlockedError,
     RiskOutcome,
-    RiskPipeline,
     RiskTarget,
 )
+from alchemiser.domain.risk.pipeline import RiskPipeline
 from alchemiser.domain.trading import AccountSnapshot, Side
 
 if TYPE_CHECKING:

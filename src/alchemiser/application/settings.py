@@ -15,7 +15,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from alchemiser.domain.risk import RiskAction, RiskLimits
+from alchemiser.domain.risk.limits import RiskLimits
+from alchemiser.domain.risk.model import RiskAction
 
 
 class _Section(BaseModel):

@@ -11,6 +11,7 @@ import datetime as dt
 import os
 import warnings
 import zipfile
+from contextlib import suppress
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,11 @@ class NyseCalendar:
         return [to_date(d) for d in self._early[mask]]
 
     def is_early_close(self, day: dt.date) -> bool:
-        return bool(np.isin(as_day(day), self._early))
+        # `self._early` is sorted: a binary search (np.isin would load numpy.ma, ~25 ms of a
+        # `status` start-up, for one lookup)
+        wanted = as_day(day)
+        at = int(np.searchsorted(self._early, wanted))
+        return at < len(self._early) and bool(self._early[at] == wanted)
 
     # -- times ----------------------------------------------------------------------------------
     def open_time(self, day: dt.date) -> dt.datetime:
@@ -186,11 +191,14 @@ def _build(start: dt.date, end: dt.date | None) -> dict[str, npt.NDArray[Any]]:
 def _cache_file(directory: Path, start: dt.date, end: dt.date | None) -> Path:
     """Named by everything the arrays depend on: the library's version (its holiday rules), the
     bounds, and — when the end is the library's default of about a year ahead — today's date."""
+    until = end.isoformat() if end is not None else f"asof{dt.datetime.now(dt.UTC).date()}"
+    return directory / "calendar" / f"{_version_prefix()}{start.isoformat()}-{until}.npz"
+
+
+def _version_prefix() -> str:
     from importlib.metadata import version
 
-    until = end.isoformat() if end is not None else f"asof{dt.datetime.now(dt.UTC).date()}"
-    name = f"xnys-{version('exchange-calendars')}-{start.isoformat()}-{until}.npz"
-    return directory / "calendar" / name
+    return f"xnys-{version('exchange-calendars')}-"
 
 
 def _load_cached(
@@ -226,7 +234,23 @@ def _store_cached(
             )
         os.replace(tmp, path)  # readers see the whole file or none
     except OSError:
-        pass  # a read-only data dir only costs the rebuild next time
+        return  # a read-only data dir only costs the rebuild next time
+    _forget_superseded(path)
+
+
+def _forget_superseded(kept: Path) -> None:
+    """Delete the copies this one replaces: the open-ended ("as of") copies of earlier days and
+    those of other library versions. One is written per day, about 230 kB each; without this
+    the folder grows by some 80 MB a year. Copies with an explicit end (a fixed range) stay:
+    they are still right. A reader that has one open keeps reading it (POSIX unlink); one that
+    finds it gone rebuilds."""
+    current = _version_prefix()
+    for old in kept.parent.glob("xnys-*.npz"):
+        if old == kept or ".tmp." in old.name:  # another process may be writing a .tmp
+            continue
+        if "-asof" in old.name or not old.name.startswith(current):
+            with suppress(OSError):
+                old.unlink()
 
 
 def _utc(seconds: np.int64 | int) -> dt.datetime:

@@ -50,7 +50,8 @@ from alchemiser.domain.backtest.simulation import (
 from alchemiser.domain.errors import ConfigurationError, DataError, SignalUndefinedError
 from alchemiser.domain.market.price_history import DateArray, PriceHistory, as_day, to_date
 from alchemiser.domain.portfolio.sleeves import SleeveSpec, validate_allocations
-from alchemiser.domain.risk import RiskLimits, RiskPipeline
+from alchemiser.domain.risk.limits import RiskLimits
+from alchemiser.domain.risk.pipeline import RiskPipeline
 from alchemiser.domain.symphony.allocation import AllocationMatrix
 from alchemiser.domain.symphony.evaluator import evaluate, required_tickers
 from alchemiser.domain.symphony.tree import Symphony

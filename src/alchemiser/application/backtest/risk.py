@@ -24,7 +24,9 @@ import numpy as np
 
 from alchemiser.domain.backtest.simulation import FloatArray, SimulationResult
 from alchemiser.domain.market.price_history import DateArray, to_date
-from alchemiser.domain.risk import Intervention, RiskAction, RiskLimits, RiskPipeline, RiskTarget
+from alchemiser.domain.risk.limits import RiskLimits
+from alchemiser.domain.risk.model import Intervention, RiskAction, RiskTarget
+from alchemiser.domain.risk.pipeline import RiskPipeline
 from alchemiser.domain.symphony.allocation import AllocationMatrix
 
 NOT_SIMULATED = ("max_turnover", "limit_band", "max_order_notional", "max_orders_per_run")

@@ -28,7 +28,7 @@ from alchemiser.domain.backtest.metrics import Metrics, compute_metrics
 from alchemiser.domain.backtest.rebalancing import RebalanceKind, parse_policy
 from alchemiser.domain.errors import ConfigurationError
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec
-from alchemiser.domain.risk import RiskLimits
+from alchemiser.domain.risk.limits import RiskLimits
 from alchemiser.domain.symphony.tree import Symphony
 
 WARMUP_YEARS = 3

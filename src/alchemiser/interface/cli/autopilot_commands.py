@@ -26,8 +26,12 @@ from alchemiser.application.autopilot.runtime import account_name, autopilot_loc
 from alchemiser.application.autopilot.schedule import NEW_YORK
 from alchemiser.application.autopilot.status import AutopilotStatus
 from alchemiser.application.autopilot.stop import StopControl
-from alchemiser.interface.cli import trade_commands
-from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption
+from alchemiser.interface.cli.options import (
+    BrokerOption,
+    JsonFlag,
+    PortfolioOption,
+    SourceOption,
+)
 from alchemiser.interface.cli.output import console, emit
 from alchemiser.interface.cli.render.lines import line
 from alchemiser.interface.cli.render.numbers import money
@@ -38,7 +42,6 @@ app = typer.Typer(
     no_args_is_help=False,
 )
 
-BrokerOption = trade_commands.BrokerOption
 LiveOption = Annotated[
     bool, typer.Option("--live", help="Trade the LIVE Alpaca account (real money).")
 ]

@@ -25,6 +25,7 @@ from alchemiser import bootstrap
 from alchemiser.application.backtest import BacktestResult
 from alchemiser.application.services.backtest import BacktestOptions, BacktestService
 from alchemiser.domain.errors import ConfigurationError
+from alchemiser.interface.cli.fetch_progress import fetch_progress
 from alchemiser.interface.cli.options import (
     JsonFlag,
     PortfolioOption,
@@ -130,7 +131,9 @@ def backtest(
         risk=bootstrap.risk_settings(settings, spec).limits(),
     )
     service = BacktestService(
-        bootstrap.market_data_source(settings, source),
+        bootstrap.market_data_source(
+            settings, source, progress=fetch_progress(json_output=json_output)
+        ),
         bootstrap.load_symphony,
         history_years=settings.market_data.history_years,
         tearsheet=_write_tearsheet,

@@ -10,6 +10,7 @@ import typer
 from typer.exceptions import TyperException
 
 from alchemiser import __version__
+from alchemiser.interface.cli.command_table import ABOUT, COMMANDS, OPTIONS
 from alchemiser.interface.cli.help_style import plain_metavars
 from alchemiser.interface.cli.lazy import LazyCommand, LazyGroup
 from alchemiser.interface.cli.output import console, render_error
@@ -23,52 +24,13 @@ class _Commands(LazyGroup):
 
     lazy: ClassVar[dict[str, LazyCommand]] = {
         name: LazyCommand(_CLI + module, attribute, summary)
-        for name, module, attribute, summary in [
-            ("init", "init_command", "init",
-             "Write an example portfolio.toml and a commented .env.example into this folder."),
-            ("indicator", "data_commands", "indicator",
-             "Print one indicator value to compare with another platform."),
-            ("signal", "signal_command", "signal",
-             "Evaluate the strategies and print each allocation and the blended target."),
-            ("backtest", "backtest_command", "backtest",
-             "Backtest the strategies: decide and trade at each close, costs included."),
-            ("sweep", "sweep_command", "sweep",
-             "Backtest every variant of a strategy's parameters; rank the original among them."),
-            ("replay", "replay_command", "replay",
-             "Replay the real cycle once per session on the simulated broker; compare to the "
-             "backtest."),
-            ("trade", "trade_commands", "trade",
-             "Run today's cycle: signals → plan → sell → settle → buy → verify (sim broker by "
-             "default)."),
-            ("status", "trade_commands", "status",
-             "The account now (from the broker) and each sleeve's virtual holdings and P&L."),
-            ("history", "trade_commands", "history",
-             "Past runs, or everything recorded for one run (signals, plan, orders, fills, "
-             "errors)."),
-            ("schema", "schema_command", "schema",
-             "Print or write the JSON schemas generated from the result models."),
-            ("dashboard", "dashboard_command", "dashboard",
-             "Serve the read-only dashboard (Overview, Runs, /api/…); off loopback it needs a "
-             "token."),
-            ("halt", "halt_commands", "halt",
-             "Stop placing orders (every cycle on this ledger) until `alchemiser resume`."),
-            ("resume", "halt_commands", "resume",
-             "Lift the halt: the next cycle places orders again."),
-            ("config", "config_commands", "app", "Inspect and validate the effective settings."),
-            ("notify", "notify_commands", "app", "Email and webhook notifications."),
-            ("symphony", "symphony_commands", "app",
-             "Check, convert and list the parameters of symphony files (.clj or Composer JSON)."),
-            ("data", "data_commands", "app", "Fetch, inspect and check market data."),
-            ("autopilot", "autopilot_commands", "app",
-             "Run the daily cycle unattended, once per NYSE session (health and metrics on "
-             "loopback)."),
-        ]
-    }  # fmt: skip
+        for name, module, attribute, summary in COMMANDS
+    }
 
 
 app = typer.Typer(
     name="alchemiser",
-    help="Multi-strategy trading engine for Composer symphonies.",
+    help=ABOUT,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -76,6 +38,7 @@ app = typer.Typer(
 )
 
 _state = {"verbose": False}
+_HELP = dict(OPTIONS)
 
 
 def _version(value: bool) -> None:
@@ -86,12 +49,10 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _global(
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Debug logs and tracebacks.")
-    ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only errors on stderr.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=_HELP["-v, --verbose"])] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help=_HELP["-q, --quiet"])] = False,
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print version.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, help=_HELP["--version"])
     ] = False,
 ) -> None:
     from alchemiser import bootstrap

@@ -12,6 +12,11 @@ from alchemiser import bootstrap
 from alchemiser.domain.errors import ConfigurationError
 from alchemiser.domain.portfolio.sleeves import PortfolioSpec, equal_portfolio
 
+BrokerOption = Annotated[
+    str | None,
+    typer.Option("--broker", help="sim (embedded default) or alpaca (paper unless --live)."),
+]
+
 JsonFlag = Annotated[
     bool, typer.Option("--json", help="Machine-readable output: plain JSON on stdout.")
 ]

@@ -24,6 +24,7 @@ from alchemiser import bootstrap
 from alchemiser.application.error_handler import ErrorHandler
 from alchemiser.application.results.replay import ParityReport
 from alchemiser.domain.backtest.costs import CostModel
+from alchemiser.interface.cli.fetch_progress import fetch_progress
 from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption, parse_date
 from alchemiser.interface.cli.output import console, emit
 from alchemiser.interface.cli.render.numbers import money
@@ -68,7 +69,9 @@ def replay(
     )
     first, last = parse_date(start, "--start"), parse_date(end, "--end")
     spec = bootstrap.portfolio_of(settings, portfolio_file=portfolio)
-    market = bootstrap.market_data_source(settings, source)
+    market = bootstrap.market_data_source(
+        settings, source, progress=fetch_progress(json_output=json_output)
+    )
     service = bootstrap.replay_service(
         settings, source=market, errors=ErrorHandler(bootstrap.redactor_for(settings))
     )

@@ -17,6 +17,7 @@ from alchemiser.application.research.sweep import SweepRequest, SweepService
 from alchemiser.application.results.research import SweepSummary
 from alchemiser.domain.errors import ConfigurationError
 from alchemiser.domain.research.variants import parse_axis
+from alchemiser.interface.cli.fetch_progress import fetch_progress
 from alchemiser.interface.cli.options import JsonFlag, SourceOption, parse_date
 from alchemiser.interface.cli.output import console, print_model
 from alchemiser.interface.cli.render.tables import FittedTable, number
@@ -122,7 +123,9 @@ def sweep(
         keep_equity=equity_out is not None,
     )
     executor = bootstrap.research_executor(ray=ray, workers=workers)
-    market = bootstrap.market_data_source(settings, source)
+    market = bootstrap.market_data_source(
+        settings, source, progress=fetch_progress(json_output=json_output)
+    )
     with research_progress("sweep", unit="variants", enabled=not json_output) as progress:
         result = SweepService(executor, market).run(request, progress)
     if out is not None:

@@ -1,7 +1,8 @@
-"""`alchemiser trade`, `status` and `history`: the daily cycle, the account now, the record.
+"""`alchemiser trade` and `history`: the daily cycle and the record (`status` is in
+`status_command`, which loads less).
 
-`--json` prints the result model (docs/schemas/run.json, status.json, history.json,
-run-record.json): money and quantities are exact decimal strings, weights are numbers.
+`--json` prints the result model (docs/schemas/run.json, history.json, run-record.json):
+money and quantities are exact decimal strings, weights are numbers.
 """
 
 from __future__ import annotations
@@ -11,21 +12,19 @@ from typing import Annotated
 import typer
 
 from alchemiser import bootstrap
-from alchemiser.application.results import RunStatus
+from alchemiser.application.results.common import RunStatus
 from alchemiser.application.services.history import HistoryService
-from alchemiser.application.services.status import StatusService
 from alchemiser.application.services.trade import TradeRequest
 from alchemiser.interface.cli.fetch_progress import fetch_progress
-from alchemiser.interface.cli.options import JsonFlag, PortfolioOption, SourceOption
+from alchemiser.interface.cli.options import (
+    BrokerOption,
+    JsonFlag,
+    PortfolioOption,
+    SourceOption,
+)
 from alchemiser.interface.cli.output import emit, errors_shown_by_result
 from alchemiser.interface.cli.render.history import render_record, render_runs
 from alchemiser.interface.cli.render.run import render_run
-from alchemiser.interface.cli.render.status import render_status
-
-BrokerOption = Annotated[
-    str | None,
-    typer.Option("--broker", help="sim (embedded default) or alpaca (paper unless --live)."),
-]
 
 
 def trade(
@@ -74,22 +73,6 @@ def trade(
     emit(result, render_run, json_output=json_output)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
-
-
-def status(
-    *,
-    broker: BrokerOption = None,
-    live: Annotated[bool, typer.Option("--live", help="The LIVE Alpaca account.")] = False,
-    json_output: JsonFlag = False,
-) -> None:
-    """The account now (from the broker) and each sleeve's virtual holdings and P&L."""
-    settings = bootstrap.load_settings()
-    market = bootstrap.market_data_source(settings)
-    with bootstrap.open_broker(settings, broker or settings.broker, live=live, market=market) as b:
-        result = StatusService(b, bootstrap.ledger(settings)).status(
-            bootstrap.portfolio_of(settings).allocations, synthetic=market.synthetic
-        )
-    emit(result, render_status, json_output=json_output)
 
 
 def history(
