@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alchemiser.application.error_handler import ErrorRecord
 from alchemiser.application.results.account import (
@@ -19,10 +19,12 @@ from alchemiser.application.results.account import (
 )
 from alchemiser.application.results.common import ErrorView, json_safe
 from alchemiser.application.results.signal import ExplanationLine, SleeveSignalView, TargetLine
-from alchemiser.application.strategy_manager import PortfolioSignal
 from alchemiser.domain.attribution import AttributionBook
-from alchemiser.domain.symphony.explain import ExplanationStep
 from alchemiser.domain.trading import AccountSnapshot, Position
+
+if TYPE_CHECKING:  # `status` evaluates no strategy: the engine stays unloaded (start-up)
+    from alchemiser.application.strategy_manager import PortfolioSignal
+    from alchemiser.domain.symphony.explain import ExplanationStep
 
 ZERO = Decimal(0)
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 
 from alchemiser.application.results.account import AccountView, SleeveBookView
-from alchemiser.application.results.history import AccountStageView
 from alchemiser.interface.cli.output import console
 from alchemiser.interface.cli.render.numbers import money, percent, price, quantity
 from alchemiser.interface.cli.render.tables import FittedTable, number, text
+
+if TYPE_CHECKING:  # `status` renders no run record: its models stay unloaded (start-up)
+    from alchemiser.application.results.history import AccountStageView
 
 
 def render_account(title: str, account: AccountView | AccountStageView) -> None:
