@@ -236,6 +236,8 @@ def test_waiting_survives_an_outage_of_the_order_checks(
     broker = make_broker(server, max_retries=0)
     order = broker.submit_order(_buy("w-1"))
     server.add_fault(Fault(method="GET", path="/v2/orders/", status=503, count=3))
-    broker.wait_for_update([order.id], 5)
+    # returns once the order is final; the bound only has to outlast three failed polls and
+    # their backoff on a loaded machine (5 s was once too short in CI)
+    broker.wait_for_update([order.id], 60)
     assert _requests(server, "GET", f"/v2/orders/{order.id}")[:3] == [503, 503, 503]
     assert broker.get_order(order.id).status is OrderStatus.FILLED
