@@ -6,26 +6,25 @@ the same content digest as its reference file, so each allocates exactly as the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 from functools import cache
+from typing import TYPE_CHECKING
 
 from alchemiser.domain.errors import StrategyError
-from alchemiser.domain.symphony.builtins import klm, nuclear, tecl
-from alchemiser.domain.symphony.tree import Symphony
 
-_BUILDERS: dict[str, Callable[[], Symphony]] = {
-    "nuclear": nuclear.symphony,
-    "tecl": tecl.symphony,
-    "klm": klm.symphony,
-}
+if TYPE_CHECKING:
+    from alchemiser.domain.symphony.tree import Symphony
 
-BUILTIN_NAMES: tuple[str, ...] = tuple(_BUILDERS)
+BUILTIN_NAMES: tuple[str, ...] = ("nuclear", "tecl", "klm")
+"""Each is the module of that name here, with a `symphony()` builder. Its module is imported
+when the strategy is first built: reading the names (every command validates a portfolio
+against them) does not load the trees (start-up, issue 16)."""
 
 
 def builtin(name: str) -> Symphony:
     """The built-in strategy `name` (case-insensitive)."""
     key = name.strip().lower()
-    if key not in _BUILDERS:
+    if key not in BUILTIN_NAMES:
         raise StrategyError(
             f"unknown built-in strategy {name!r}; the built-ins are {', '.join(BUILTIN_NAMES)}",
             context={"strategy": name, "builtins": list(BUILTIN_NAMES)},
@@ -38,7 +37,9 @@ def builtin(name: str) -> Symphony:
 @cache
 def _built(key: str) -> Symphony:
     """Trees are immutable, so each built-in is built once and shared."""
-    return _BUILDERS[key]()
+    module = importlib.import_module(f"{__name__}.{key}")
+    built: Symphony = module.symphony()
+    return built
 
 
 __all__ = ["BUILTIN_NAMES", "builtin"]
