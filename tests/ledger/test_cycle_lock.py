@@ -131,10 +131,13 @@ def test_two_trades_released_at_once_one_trades_the_other_refuses(
         assert proc.stdin is not None
         proc.stdin.write("go\n")
         proc.stdin.flush()
-    arrived = []
+    arrived: list[list[str]] = []
     for proc in procs:  # each stops at the lock (or ends early: then the codes below show it)
         assert proc.stderr is not None
-        arrived.append(proc.stderr.readline())
+        said = [proc.stderr.readline()]
+        while said[-1] not in ("at the lock\n", ""):  # anything logged before it, or the end
+            said.append(proc.stderr.readline())
+        arrived.append(said)
     for proc in procs:
         assert proc.stdin is not None
         with suppress(BrokenPipeError):
