@@ -206,3 +206,27 @@ def test_real_yahoo_history() -> None:
     assert h.dates.astype(str).tolist()[:3] == ["2024-07-01", "2024-07-02", "2024-07-03"]
     assert "2024-07-04" not in h.dates.astype(str).tolist()
     assert np.all(h.closes("SPY") > 300)
+
+
+def test_the_outage_guard_remembers_only_an_unreachable_source() -> None:
+    """`Outage.guard` (Yahoo and Alpaca data both call through it): a DataUnavailableError
+    raised inside starts the hold; a ticker's own DataError does not."""
+    from alchemiser.domain.errors import DataError
+
+    now = [0.0]
+    outage = Outage(hold=20.0, clock=lambda: now[0])
+    with pytest.raises(DataError), outage.guard(["XYZ"]):
+        raise DataError("XYZ: unknown symbol")
+    with outage.guard(["SPY"]):  # not held: a ticker's error is no outage
+        pass
+    with pytest.raises(DataUnavailableError, match="timed out"), outage.guard(["SPY"]):
+        raise DataUnavailableError("timed out")
+    now[0] = 19.0
+    with (
+        pytest.raises(DataUnavailableError, match="not asked again for 1 s"),
+        outage.guard(["SPY"]),
+    ):
+        pytest.fail("the guarded call must not run during the hold")
+    now[0] = 20.0
+    with outage.guard(["SPY"]):  # the hold is over: asked again
+        pass

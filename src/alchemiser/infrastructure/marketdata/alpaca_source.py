@@ -192,30 +192,24 @@ class AlpacaSource:
     def _call(self, method: Any, request: Any, names: list[str]) -> Any:
         """`method(request)` within the deadline; failures become DATA errors naming the
         tickers, and an unreachable Alpaca is remembered for a short while (`Outage`)."""
-        self._outage.check(names)
         deadline = self.limits.deadline
-        try:
-            (answer,) = fetch_each(
-                [names],
-                lambda _names: self._call_once(method, request, names),
-                workers=1,
-                deadline=deadline,
-                name=lambda _names: shown(names),
-            )
-        except DeadlineExceededError:
-            error = DataUnavailableError(
-                f"Alpaca market data did not answer within the {deadline:g} s deadline "
-                f"({shown(names)})",
-                context={"tickers": names, "source": self.name, "deadline": deadline},
-                suggested_action="Check the network connection and alpaca_data_url; the "
-                "deadline is market_data.deadline_seconds.",
-            )
-            self._outage.record(error)
-            raise error from None
-        except DataError as error:
-            self._outage.record(error)
-            raise
-        self._outage.clear()
+        with self._outage.guard(names):
+            try:
+                (answer,) = fetch_each(
+                    [names],
+                    lambda _names: self._call_once(method, request, names),
+                    workers=1,
+                    deadline=deadline,
+                    name=lambda _names: shown(names),
+                )
+            except DeadlineExceededError:
+                raise DataUnavailableError(
+                    f"Alpaca market data did not answer within the {deadline:g} s deadline "
+                    f"({shown(names)})",
+                    context={"tickers": names, "source": self.name, "deadline": deadline},
+                    suggested_action="Check the network connection and alpaca_data_url; the "
+                    "deadline is market_data.deadline_seconds.",
+                ) from None
         return answer
 
     def _call_once(self, method: Any, request: Any, names: list[str]) -> Any:

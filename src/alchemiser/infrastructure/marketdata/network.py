@@ -165,6 +165,18 @@ class Outage:
             suggested_action=error.suggested_action,
         )
 
+    @contextmanager
+    def guard(self, tickers: Sequence[str]) -> Iterator[None]:
+        """One call to the source: refused at once during an outage (`check`); an unreachable
+        source raised inside is remembered (`record`); an answer ends the outage (`clear`)."""
+        self.check(tickers)
+        try:
+            yield
+        except AlchemiserError as error:
+            self.record(error)
+            raise
+        self.clear()
+
     def record(self, error: AlchemiserError) -> None:
         if not isinstance(error, DataUnavailableError):
             return

@@ -145,11 +145,7 @@ class YahooSource:
     def _fetch(
         self, names: list[str], *, start: str | None, end: str | None, period: str | None
     ) -> dict[str, pd.DataFrame]:
-        self._outage.check(names)
         limits = self.limits
-        prepare = getattr(self._fetch_one, "prepare", None)
-        if callable(prepare):
-            prepare(limits.request_timeout)
 
         def one(ticker: str) -> pd.DataFrame:
             try:
@@ -168,24 +164,30 @@ class YahooSource:
             return frame
 
         label = f"yahoo: {len(names)} ticker{'s' if len(names) != 1 else ''}"
-        try:
-            with self.progress.track(label, len(names)) as advance:
-                frames = fetch_each(
-                    names, one, workers=limits.workers, deadline=limits.deadline, on_done=advance
-                )
-        except DeadlineExceededError as late:
-            error = DataUnavailableError(
-                f"Yahoo Finance did not answer within the {limits.deadline:g} s deadline: "
-                f"{len(late.pending)} of {late.total} tickers missing ({shown(late.pending)})",
-                context={"tickers": late.pending, "source": "yahoo", "deadline": limits.deadline},
-                suggested_action=_ADVICE + " The deadline is market_data.deadline_seconds.",
-            )
-            self._outage.record(error)
-            raise error from None
-        except AlchemiserError as error:
-            self._outage.record(error)
-            raise
-        self._outage.clear()
+        with self._outage.guard(names):  # during an outage, yfinance is not even imported
+            prepare = getattr(self._fetch_one, "prepare", None)
+            if callable(prepare):
+                prepare(limits.request_timeout)
+            try:
+                with self.progress.track(label, len(names)) as advance:
+                    frames = fetch_each(
+                        names,
+                        one,
+                        workers=limits.workers,
+                        deadline=limits.deadline,
+                        on_done=advance,
+                    )
+            except DeadlineExceededError as late:
+                raise DataUnavailableError(
+                    f"Yahoo Finance did not answer within the {limits.deadline:g} s deadline: "
+                    f"{len(late.pending)} of {late.total} tickers missing ({shown(late.pending)})",
+                    context={
+                        "tickers": late.pending,
+                        "source": "yahoo",
+                        "deadline": limits.deadline,
+                    },
+                    suggested_action=_ADVICE + " The deadline is market_data.deadline_seconds.",
+                ) from None
         return dict(zip(names, frames, strict=True))
 
 
