@@ -28,6 +28,7 @@ from alchemiser.application.ports.calendar import TradingCalendar
 from alchemiser.application.ports.cycle_lock import CycleLock, CycleLockHeldError
 from alchemiser.application.ports.halt import HaltSwitch
 from alchemiser.application.ports.ledger import (
+    CycleWrites,
     Ledger,
     RunInfo,
     RunStatus,
@@ -217,11 +218,9 @@ class TradingEngine:
             trading_day=dt.datetime.now(NEW_YORK).date(),
             status=RunStatus.REFUSED,
         )
-        record = self._errors.handle(exc, component="trading_engine")
-        result.errors.append(record)
         with self._ledger.unit_of_work() as uow:
             uow.start_run(self._run_info(run_id, request, result, None))
-            uow.record_error(run_id, record.as_dict())
+            self._record_failure(run_id, exc, result, writes=uow)
             uow.finish_run(run_id, result.status, _summary(result))
         return result
 
@@ -472,10 +471,19 @@ class TradingEngine:
         )
         return RunStatus.PARTIAL if traded else RunStatus.FAILED
 
-    def _record_failure(self, run_id: str, exc: Exception, result: CycleResult) -> None:
+    def _record_failure(
+        self,
+        run_id: str,
+        exc: Exception,
+        result: CycleResult,
+        *,
+        writes: CycleWrites | None = None,
+    ) -> None:
+        """Handle the error (log, alert), keep it on the result and in the ledger; `writes`: a
+        unit of work it belongs to (default: its own)."""
         record = self._errors.handle(exc, component="trading_engine")
         result.errors.append(record)
-        self._ledger.record_error(run_id, record.as_dict())
+        (writes or self._ledger).record_error(run_id, record.as_dict())
 
 
 def trading_window(
